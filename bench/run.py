@@ -1,0 +1,108 @@
+"""`make bench`: scale runs that write bench/report.md.
+
+Each measurement runs in a child process so wall time and peak memory are the
+child's own (resource.RUSAGE_CHILDREN), not the harness's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPORT = Path(__file__).with_name("report.md")
+SIZES = ("tiny", "small", "gc60")
+
+
+def _dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _timed(code: str) -> tuple[float, float, str]:
+    """Run `code` in a fresh interpreter; return wall seconds, peak RSS MiB, stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024, done.stdout
+
+
+def bench_sandbox(size: str, seed: int, work: Path) -> dict:
+    """Generate a scenario, materialise its Sage company, load it into the emulator."""
+    out = work / f"{size}-{seed}"
+    gen_wall, gen_rss, _ = _timed(
+        f"from sandbox.generate import generate; generate({size!r}, {seed}, {str(out)!r})"
+    )
+    files = {p.name: p.stat().st_size for p in sorted((out / "sage").glob("*.csv"))}
+    jct = out / "sage" / "JCT_CURRENT__TRANSACTION.csv"
+    jct_rows = sum(1 for _ in jct.open()) - 1 if jct.exists() else 0
+    db = work / f"{size}.sqlite"
+    sage_wall, sage_rss, _ = _timed(
+        "from sandbox.scenario import load_scenario; from sandbox.sage.company import "
+        f"materialise; materialise(load_scenario({str(out)!r}), {str(db)!r})"
+    )
+    emu_wall, emu_rss, _ = _timed(
+        "from sandbox.scenario import load_scenario; from sandbox.procore.store import "
+        f"load_store; load_store(load_scenario({str(out)!r}))"
+    )
+    result = {
+        "size": size,
+        "generate_s": round(gen_wall, 1),
+        "generate_peak_mib": round(gen_rss),
+        "scenario_mib": round(_dir_size(out) / 2**20, 1),
+        "procore_mib": round(_dir_size(out / "procore") / 2**20, 1),
+        "sage_csv_mib": round(sum(files.values()) / 2**20, 1),
+        "jct_rows": jct_rows,
+        "materialise_s": round(sage_wall, 1),
+        "materialise_peak_mib": round(sage_rss),
+        "sage_db_mib": round(db.stat().st_size / 2**20, 1),
+        "emulator_load_s": round(emu_wall, 1),
+        "emulator_load_peak_mib": round(emu_rss),
+    }
+    shutil.rmtree(out)
+    db.unlink()
+    return result
+
+
+def write_report(rows: list[dict]) -> None:
+    cols = list(rows[0])
+    lines = [
+        "# tieout benchmark report",
+        "",
+        f"Machine: {os.cpu_count()} cores. Each step ran in its own process; peak = max RSS.",
+        "",
+        "## Sandbox: generation, test-company materialisation, emulator load",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
+    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    REPORT.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=SIZES)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tieout-bench-") as tmp:
+        rows = []
+        for size in args.sizes:
+            row = bench_sandbox(size, args.seed, Path(tmp))
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    write_report(rows)
+    print(f"wrote {REPORT}")
+
+
+if __name__ == "__main__":
+    main()

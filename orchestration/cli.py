@@ -1,0 +1,127 @@
+"""The `tieout` command line: one entry point for the sandbox and the pipeline.
+
+Exit codes: 0 success, 1 failure with a message saying what to fix.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestration import sandbox_commands
+from orchestration.home import scenarios_dir, tieout_home
+
+console = Console(stderr=True)
+
+app = typer.Typer(
+    name="tieout",
+    help=(
+        "Keep Procore and Sage 300 CRE tied out.\n\n"
+        "Start with `tieout run` (generate a scenario, serve the Procore emulator and the Sage "
+        "test company, run the pipeline) or `tieout sandbox --help`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sandbox_app = typer.Typer(
+    help="The embedded sandbox: deterministic scenarios, the Procore API emulator and the "
+    "Sage 300 CRE test company.",
+    no_args_is_help=True,
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+SizeOpt = Annotated[
+    str, typer.Option("--size", help="Scenario size: tiny (tests), small (demo), gc60 (scale).")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed → same bytes.")]
+PortOpt = Annotated[int, typer.Option("--port", help="Emulator port (0 = pick a free one).")]
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+@sandbox_app.command("generate")
+def sandbox_generate(
+    out: Annotated[Path, typer.Option("--out", help="Scenario directory to write.")],
+    size: SizeOpt = "small",
+    seed: SeedOpt = 7,
+    plant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plant",
+            help="Planted discrepancies per exception type, e.g. --plant budget_mismatch=3 "
+            "(repeatable; default depends on --size).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing directory.")] = False,
+) -> None:
+    """Write a deterministic scenario directory (Procore JSON, Sage CSV, answer key)."""
+    try:
+        plants = sandbox_commands.parse_plants(plant or [])
+        summary = sandbox_commands.generate(size, seed, out, plants, force=force,
+                                            console=console)
+    except sandbox_commands.CommandError as exc:
+        _fail(str(exc))
+    sandbox_commands.print_generation(summary, out, console)
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    scenario: Annotated[Path, typer.Option("--scenario", help="Scenario directory to serve.")],
+    port: PortOpt = 8765,
+    host: Annotated[str, typer.Option("--host", help="Bind address (loopback).")] = "127.0.0.1",
+    hourly_limit: Annotated[
+        int | None, typer.Option("--hourly-limit", help="Requests per hour (0 = unlimited).")
+    ] = None,
+    spike_limit: Annotated[
+        int | None, typer.Option("--spike-limit", help="Requests per 10 s (0 = unlimited).")
+    ] = None,
+) -> None:
+    """Materialise the Sage test company and serve the Procore emulator until Ctrl-C."""
+    try:
+        sandbox_commands.serve(scenario, host=host, port=port, hourly_limit=hourly_limit,
+                               spike_limit=spike_limit, console=console)
+    except sandbox_commands.CommandError as exc:
+        _fail(str(exc))
+
+
+@app.command("run")
+def run(
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Serve this scenario (default: generate one)."),
+    ] = None,
+    size: SizeOpt = "small",
+    seed: SeedOpt = 7,
+    port: PortOpt = 0,
+    fresh: Annotated[
+        bool, typer.Option("--fresh/--reuse", help="Start from an empty TIEOUT_HOME state.")
+    ] = True,
+) -> None:
+    """Serve a scenario, then run every pipeline stage that exists, on TIEOUT_HOME."""
+    home = tieout_home()
+    try:
+        if scenario is None:
+            scenario = scenarios_dir(home) / f"{size}-seed{seed}"
+            if fresh and scenario.exists():
+                shutil.rmtree(scenario)
+            if not scenario.exists():
+                summary = sandbox_commands.generate(size, seed, scenario, {}, force=True,
+                                                    console=console)
+                sandbox_commands.print_generation(summary, scenario, console)
+        sandbox_commands.run_pipeline(scenario, home=home, port=port, fresh=fresh,
+                                      console=console)
+    except sandbox_commands.CommandError as exc:
+        _fail(str(exc))
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    sys.exit(app())

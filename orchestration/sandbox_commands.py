@@ -1,0 +1,173 @@
+"""What `tieout sandbox …` and `tieout run` do, kept apart from argument parsing."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orchestration.home import sage_company_path
+from sandbox.scenario import Scenario, ScenarioError, load_scenario
+
+
+class CommandError(Exception):
+    """A command failed for a reason the user can fix; the message says how."""
+
+
+def parse_plants(items: list[str]) -> dict[str, int]:
+    """`["budget_mismatch=3"]` → `{"budget_mismatch": 3}`, with the valid types checked."""
+    from sandbox.generate import EXCEPTION_TYPES
+
+    plants: dict[str, int] = {}
+    for item in items:
+        name, sep, count = item.partition("=")
+        if not sep or not count.strip().isdigit():
+            raise CommandError(f"--plant {item!r}: expected TYPE=COUNT, e.g. budget_mismatch=3")
+        if name not in EXCEPTION_TYPES:
+            raise CommandError(
+                f"--plant {item!r}: unknown exception type {name!r}; one of: "
+                + ", ".join(sorted(EXCEPTION_TYPES))
+            )
+        plants[name] = int(count)
+    return plants
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Progress]:
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(), console=console, transient=False,
+    ) as progress:
+        yield progress
+
+
+def _progress_callback(progress: Progress):
+    """Adapt a `progress(stage, done, total)` callback onto rich tasks, one per stage."""
+    tasks: dict[str, int] = {}
+
+    def callback(stage: str, done: int, total: int | None = None) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total, note="")
+        progress.update(tasks[stage], completed=done, total=total, note=f"{done:,}")
+
+    return callback
+
+
+def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: bool,
+             console: Console):
+    """Generate a scenario directory with progress shown."""
+    from sandbox.generate import SIZES
+    from sandbox.generate import generate as run_generator
+
+    if size not in SIZES:
+        raise CommandError(f"--size {size!r}: choose one of {', '.join(SIZES)}")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise CommandError(f"{out} exists and is not empty; pass --force to replace it")
+        shutil.rmtree(out)
+    started = time.perf_counter()
+    with _progress(console) as progress:
+        summary = run_generator(size, seed, out, plant=plants or None,
+                                progress=_progress_callback(progress))
+    console.print(f"generated [bold]{size}[/] seed {seed} in {time.perf_counter() - started:.1f} s")
+    return summary
+
+
+def print_generation(summary, out: Path, console: Console) -> None:
+    console.print(f"scenario: [bold]{Path(out).resolve()}[/]")
+    console.print(f"  {summary}")
+    console.print(
+        "  serve it with: [bold]tieout sandbox serve --scenario "
+        f"{Path(out)}[/]  (Ctrl-C stops it)"
+    )
+
+
+def _load(scenario_dir: Path) -> Scenario:
+    try:
+        return load_scenario(scenario_dir)
+    except ScenarioError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def materialise_sage(scenario: Scenario, db_path: Path, console: Console) -> Path:
+    """Build the Sage test company from the scenario's CSVs (atomically)."""
+    from sandbox.sage.company import materialise
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _progress(console) as progress:
+        materialise(scenario, db_path, progress=_progress_callback(progress))
+    return db_path
+
+
+def _emulator_settings(hourly_limit: int | None, spike_limit: int | None):
+    from sandbox.procore.settings import EmulatorSettings
+
+    overrides = {}
+    if hourly_limit is not None:
+        overrides["hourly_limit"] = hourly_limit
+    if spike_limit is not None:
+        overrides["spike_limit"] = spike_limit
+    return EmulatorSettings(**overrides)
+
+
+def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Console) -> None:
+    from sandbox.sage.odbc import connection_string
+
+    table = Table(title=f"sandbox for scenario {scenario.name}", show_header=False)
+    table.add_row("Procore API", f"{url}/rest/v1.0/…")
+    table.add_row("OAuth token", f"POST {url}/oauth/token (client_credentials)")
+    table.add_row("credentials", f"{scenario.root / 'scenario.toml'} [procore]")
+    table.add_row("company id", str(scenario.procore.company_id))
+    table.add_row("admin/faults", f"{url}/_admin/stats")
+    table.add_row("Sage ODBC", connection_string(db_path))
+    console.print(table)
+
+
+def serve(scenario_dir: Path, *, host: str, port: int, hourly_limit: int | None,
+          spike_limit: int | None, console: Console) -> None:
+    """Materialise the test company, then serve the emulator in the foreground."""
+    from sandbox.procore.server import EmulatorServer
+
+    scenario = _load(scenario_dir)
+    db_path = materialise_sage(scenario, sage_company_path(), console)
+    settings = _emulator_settings(hourly_limit, spike_limit)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with EmulatorServer(scenario, settings, host=host, port=port) as server:
+        _print_endpoints(scenario, server.url, db_path, console)
+        console.print("serving — press [bold]Ctrl-C[/] to stop")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    console.print("stopped")
+
+
+def run_pipeline(scenario_dir: Path, *, home: Path, port: int, fresh: bool,
+                 console: Console) -> None:
+    """Serve the scenario and run the pipeline stages that exist against it."""
+    from orchestration.smoke import smoke_check
+    from sandbox.procore.server import EmulatorServer
+
+    scenario = _load(scenario_dir)
+    db_path = sage_company_path(home)
+    if fresh and db_path.exists():
+        db_path.unlink()
+    materialise_sage(scenario, db_path, console)
+    with EmulatorServer(scenario, _emulator_settings(None, None), port=port) as server:
+        _print_endpoints(scenario, server.url, db_path, console)
+        report = smoke_check(scenario, server.url, db_path)
+    console.print(report.table())
+    if not report.ok:
+        raise CommandError("the sandbox smoke check failed: " + "; ".join(report.failures))
+    console.print(f"state is under [bold]{home}[/]")
