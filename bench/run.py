@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,32 +24,35 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _timed(code: str) -> tuple[float, float, str]:
-    """Run `code` in a fresh interpreter; return wall seconds, peak RSS MiB, stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _timed(code: str) -> tuple[float, float]:
+    """Run `code` in a fresh interpreter; return its wall seconds and its own peak RSS (MiB)."""
+    probe = (
+        "\nimport resource"
+        "\nprint('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                          text=True)
+    done = subprocess.run([sys.executable, "-c", code + probe], check=True,
+                          capture_output=True, text=True)
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024, done.stdout
+    peak_kib = int(done.stdout.rsplit("PEAK_KIB", 1)[1].split()[0])
+    return wall, peak_kib / 1024
 
 
 def bench_sandbox(size: str, seed: int, work: Path) -> dict:
     """Generate a scenario, materialise its Sage company, load it into the emulator."""
     out = work / f"{size}-{seed}"
-    gen_wall, gen_rss, _ = _timed(
+    gen_wall, gen_rss = _timed(
         f"from sandbox.generate import generate; generate({size!r}, {seed}, {str(out)!r})"
     )
     files = {p.name: p.stat().st_size for p in sorted((out / "sage").glob("*.csv"))}
     jct = out / "sage" / "JCT_CURRENT__TRANSACTION.csv"
     jct_rows = sum(1 for _ in jct.open()) - 1 if jct.exists() else 0
     db = work / f"{size}.sqlite"
-    sage_wall, sage_rss, _ = _timed(
+    sage_wall, sage_rss = _timed(
         "from sandbox.scenario import load_scenario; from sandbox.sage.company import "
         f"materialise; materialise(load_scenario({str(out)!r}), {str(db)!r})"
     )
-    emu_wall, emu_rss, _ = _timed(
+    emu_wall, emu_rss = _timed(
         "from sandbox.scenario import load_scenario; from sandbox.procore.store import "
         f"load_store; load_store(load_scenario({str(out)!r}))"
     )

@@ -156,8 +156,9 @@ def serve(scenario_dir: Path, *, host: str, port: int, hourly_limit: int | None,
 def run_pipeline(scenario_dir: Path, *, home: Path, port: int, fresh: bool,
                  console: Console) -> None:
     """Serve the scenario and run the pipeline stages that exist against it."""
-    from orchestration.smoke import smoke_check
     from sandbox.procore.server import EmulatorServer
+
+    from orchestration.smoke import smoke_check
 
     scenario = _load(scenario_dir)
     db_path = sage_company_path(home)

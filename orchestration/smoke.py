@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sandbox.scenario import Scenario
 
+
 @dataclass
 class SmokeReport:
     procore_counts: dict[str, int] = field(default_factory=dict)
@@ -52,8 +53,9 @@ def _paged_count(client: httpx.Client, path: str, params: dict, report: SmokeRep
 
 
 def smoke_check(scenario: Scenario, base_url: str, sage_db: Path) -> SmokeReport:
-    from sandbox.sage.catalogue import TABLES
     from sandbox.sage.odbc import connect
+
+    from sandbox.sage.catalogue import TABLES
 
     report = SmokeReport()
     creds = scenario.procore
@@ -83,6 +85,6 @@ def smoke_check(scenario: Scenario, base_url: str, sage_db: Path) -> SmokeReport
             for table in TABLES:
                 cursor.execute(f"SELECT COUNT(*) FROM {table.name}")
                 report.sage_counts[table.name] = int(cursor.fetchone()[0])
-    except Exception as exc:  # noqa: BLE001 - report any ODBC failure with its message
+    except Exception as exc:
         report.failures.append(f"Sage test company {sage_db}: {exc}")
     return report
