@@ -1,0 +1,96 @@
+"""The `tieout` CLI as a user runs it: real subprocesses, real ports, real files."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+TIEOUT = [sys.executable, "-m", "orchestration"]
+
+
+def _run(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*TIEOUT, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def test_help_lists_the_commands() -> None:
+    done = _run("--help")
+    assert done.returncode == 0
+    for command in ("sandbox", "run"):
+        assert command in done.stdout
+    sandbox = _run("sandbox", "--help")
+    assert "generate" in sandbox.stdout and "serve" in sandbox.stdout
+
+
+def test_generate_writes_a_scenario_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    done = _run("sandbox", "generate", "--size", "tiny", "--seed", "3", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert (out / "scenario.toml").is_file()
+    assert (out / "expected" / "exceptions.csv").is_file()
+    assert "tieout sandbox serve --scenario" in done.stderr
+
+    again = _run("sandbox", "generate", "--size", "tiny", "--seed", "3", "--out", str(out))
+    assert again.returncode == 1
+    assert "--force" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--size", "huge"], "choose one of"),
+        (["--size", "tiny", "--plant", "budget_mismatch"], "TYPE=COUNT"),
+        (["--size", "tiny", "--plant", "no_such_type=2"], "unknown exception type"),
+    ],
+)
+def test_generate_bad_input_says_what_to_fix(tmp_path: Path, args: list[str], needle: str):
+    done = _run("sandbox", "generate", *args, "--out", str(tmp_path / "x"))
+    assert done.returncode == 1
+    assert needle in done.stderr
+
+
+def test_serve_rejects_a_directory_that_is_not_a_scenario(tmp_path: Path) -> None:
+    done = _run("sandbox", "serve", "--scenario", str(tmp_path), "--port", "0")
+    assert done.returncode == 1
+    assert "scenario.toml is missing" in done.stderr
+
+
+def test_serve_answers_until_interrupted(tiny_scenario_dir: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "TIEOUT_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        [*TIEOUT, "sandbox", "serve", "--scenario", str(tiny_scenario_dir), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    try:
+        url, lines, deadline = None, [], time.monotonic() + 90
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            match = re.search(r"(http://127\.0\.0\.1:\d+)/rest/v1\.0", line)
+            url = match.group(1) if match else None
+        assert url, "".join(lines)
+        assert httpx.get(f"{url}/_admin/health", timeout=5).status_code == 200
+        assert (tmp_path / "home" / "sage" / "company.sqlite").is_file()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_run_serves_and_checks_both_systems(tiny_scenario_dir: Path, tmp_path: Path) -> None:
+    done = _run("run", "--scenario", str(tiny_scenario_dir),
+                env={"TIEOUT_HOME": str(tmp_path / "home"), "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "JCM_MASTER__JOB" in done.stderr
+    assert "failures: 0" in done.stderr
