@@ -9,7 +9,9 @@ the team's Procore reference (§5 pagination, §8 filter support, §10 resources
 Scenario records carry one extra key, `_scope`, holding the ids of the path/query
 scope the record lives under (e.g. `{"project_id": 12, "requisition_id": 55}`).
 Procore does not return it; the emulator routes by it and strips it from every
-response. Everything else in a record is exactly what Procore returns.
+response. Everything else in a record is exactly what Procore returns. (Optional: a
+record may also carry `_show`, an object of field overrides used only by show views, for
+fields Procore shapes differently in list and show; the emulator strips every `_` key.)
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ class Endpoint:
     embed: dict[str, str] = field(default_factory=dict)  # key -> child resource embedded in show
     item_types: tuple[str, ...] = ()  # requisition item endpoints: which item_type values
     company_scoped_also: bool = False  # company-level records served under a project query too
+    # `view=<name>` embeds children: view -> {key: child resource} (v1.1 requisitions `items`)
+    views: dict[str, dict[str, str]] = field(default_factory=dict)
+    # path params that select records by a field instead of `_scope`: param -> dotted field
+    # (e.g. prime contract pay apps: `prime_contract_id` -> `contract.id`)
+    match: dict[str, str] = field(default_factory=dict)
 
 
 P = "project_id"
@@ -123,6 +130,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         scope={P: Q, "work_order_contract_id": PATH}, filters=LINE_FILTERS,
     ),
     Endpoint(
+        "RestV10WorkOrderContractsWorkOrderContractIdLineItemsIdGet",
+        "/rest/v1.0/work_order_contracts/{work_order_contract_id}/line_items/{id}",
+        "work_order_contract_line_items", "show", scope={P: Q, "work_order_contract_id": PATH},
+    ),
+    Endpoint(
         "RestV10PurchaseOrderContractsGet", "/rest/v1.0/purchase_order_contracts",
         "purchase_order_contracts", "list", scope={P: Q},
         filters=frozenset({"id", "status", CREATED_AT, UPDATED_AT, "origin_id"}),
@@ -138,6 +150,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/rest/v1.0/purchase_order_contracts/{purchase_order_contract_id}/line_items",
         "purchase_order_contract_line_items", "list",
         scope={P: Q, "purchase_order_contract_id": PATH}, filters=LINE_FILTERS,
+    ),
+    Endpoint(
+        "RestV10PurchaseOrderContractsPurchaseOrderContractIdLineItemsIdGet",
+        "/rest/v1.0/purchase_order_contracts/{purchase_order_contract_id}/line_items/{id}",
+        "purchase_order_contract_line_items", "show",
+        scope={P: Q, "purchase_order_contract_id": PATH},
     ),
     Endpoint(
         "RestV10ProjectsProjectIdCommitmentChangeOrdersGet",
@@ -212,6 +230,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             {"id", "commitment_id", "period_id", "status", CREATED_AT, UPDATED_AT, "origin_id",
              "is_last"}
         ),
+        views={"items": {"items": "requisition_items"}},
     ),
     Endpoint("RestV10RequisitionsIdGet", "/rest/v1.0/requisitions/{id}", "requisitions", "show",
              scope={P: Q}),
@@ -228,6 +247,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         filters=frozenset({"change_order_id"}),
     ),
     Endpoint(
+        "RestV10RequisitionsRequisitionIdContractDetailItemsGet",
+        "/rest/v1.0/requisitions/{requisition_id}/contract_detail_items", "requisition_items",
+        "list", scope={P: Q, "requisition_id": PATH}, item_types=("contract_detail_item",),
+    ),
+    Endpoint(
         "RestV10ProjectsProjectIdBillingPeriodsGet",
         "/rest/v1.0/projects/{project_id}/billing_periods", "billing_periods", "list",
         scope={P: PATH}, filters=frozenset({"id", CREATED_AT, UPDATED_AT, "status"}),
@@ -239,6 +263,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "RestV10PaymentApplicationsIdGet", "/rest/v1.0/payment_applications/{id}",
         "payment_applications", "show", scope={P: Q},
+    ),
+    Endpoint(
+        "RestV10PrimeContractsPrimeContractIdPaymentApplicationsGet",
+        "/rest/v1.0/prime_contracts/{prime_contract_id}/payment_applications",
+        "payment_applications", "list", scope={P: Q}, match={"prime_contract_id": "contract.id"},
+        filters=frozenset({"id", "is_last"}), omit=("g703",),
     ),
     Endpoint(
         "RestV10ProjectsProjectIdDirectCostsGet", "/rest/v1.0/projects/{project_id}/direct_costs",
@@ -257,6 +287,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "RestV10ProjectsProjectIdDirectCostsLineItemsGet",
         "/rest/v1.0/projects/{project_id}/direct_costs/line_items", "direct_cost_line_items",
         "list", scope={P: PATH}, filters=frozenset({"direct_cost_id"}) | LINE_FILTERS,
+    ),
+    Endpoint(
+        "RestV10ProjectsProjectIdDirectCostsDirectCostIdLineItemsGet",
+        "/rest/v1.0/projects/{project_id}/direct_costs/{direct_cost_id}/line_items",
+        "direct_cost_line_items", "list", scope={P: PATH, "direct_cost_id": PATH},
+        filters=LINE_FILTERS,
     ),
 )
 
@@ -294,6 +330,20 @@ RESOURCE_SCOPE: dict[str, tuple[str, ...]] = {
 }
 
 assert set(RESOURCE_SCOPE) == set(RESOURCES), set(RESOURCE_SCOPE) ^ set(RESOURCES)
+
+# Which resource holds the parent named by a scope key (or a `match` path param): the
+# emulator answers 404 when the parent does not exist in the request's project.
+SCOPE_PARENT: dict[str, str] = {
+    "project_id": "projects",
+    "budget_view_id": "budget_views",
+    "work_order_contract_id": "work_order_contracts",
+    "purchase_order_contract_id": "purchase_order_contracts",
+    "commitment_change_order_id": "commitment_change_orders",
+    "prime_contract_id": "prime_contracts",
+    "prime_change_order_id": "prime_change_orders",
+    "requisition_id": "requisitions",
+    "direct_cost_id": "direct_costs",
+}
 
 
 def endpoint(operation_id: str) -> Endpoint:

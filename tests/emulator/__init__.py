@@ -1,0 +1,1 @@
+"""Procore emulator tests (real HTTP against uvicorn on loopback)."""
