@@ -93,6 +93,36 @@ def sandbox_serve(
         _fail(str(exc))
 
 
+@app.command("sync")
+def sync(
+    system: Annotated[
+        str, typer.Argument(help="What to extract: procore, sage or all.")
+    ] = "all",
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore incremental state and reload everything.")
+    ] = False,
+    project: Annotated[
+        list[int] | None,
+        typer.Option("--project", help="Only this Procore project id (repeatable)."),
+    ] = None,
+) -> None:
+    """Extract Procore (REST) and/or Sage 300 CRE (ODBC) into the DuckDB warehouse.
+
+    Connection settings come from dlt config: `.dlt/config.toml`, `.dlt/secrets.toml` or
+    environment variables such as SOURCES__PROCORE__CLIENT_SECRET and
+    SOURCES__SAGE__CONNECTION_STRING.
+    """
+    from orchestration import sync_commands
+
+    if system not in sync_commands.SYSTEMS:
+        _fail(f"unknown system {system!r}: choose procore, sage or all")
+    reports = sync_commands.sync(system, home=tieout_home(), full=full,
+                                 project_ids=project or None, console=console)
+    if not all(r.ok for r in reports):
+        _fail("some resources failed (see the table above); fix the cause and rerun "
+              "`tieout sync` — it resumes from the last good state")
+
+
 @app.command("run")
 def run(
     scenario: Annotated[

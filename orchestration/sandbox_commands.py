@@ -6,15 +6,13 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from orchestration.home import sage_company_path
+from orchestration.progress import progress_bars
 from sandbox.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -40,27 +38,6 @@ def parse_plants(items: list[str]) -> dict[str, int]:
     return plants
 
 
-@contextmanager
-def _progress(console: Console) -> Iterator[Progress]:
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(), console=console, transient=False,
-    ) as progress:
-        yield progress
-
-
-def _progress_callback(progress: Progress):
-    """Adapt a `progress(stage, done, total)` callback onto rich tasks, one per stage."""
-    tasks: dict[str, int] = {}
-
-    def callback(stage: str, done: int, total: int | None = None) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(stage, total=total, note="")
-        progress.update(tasks[stage], completed=done, total=total, note=f"{done:,}")
-
-    return callback
-
-
 def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: bool,
              console: Console):
     """Generate a scenario directory with progress shown."""
@@ -75,9 +52,8 @@ def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: 
             raise CommandError(f"{out} exists and is not empty; pass --force to replace it")
         shutil.rmtree(out)
     started = time.perf_counter()
-    with _progress(console) as progress:
-        summary = run_generator(size, seed, out, plant=plants or None,
-                                progress=_progress_callback(progress))
+    with progress_bars(console) as progress:
+        summary = run_generator(size, seed, out, plant=plants or None, progress=progress)
     console.print(f"generated [bold]{size}[/] seed {seed} in {time.perf_counter() - started:.1f} s")
     return summary
 
@@ -103,8 +79,10 @@ def materialise_sage(scenario: Scenario, db_path: Path, console: Console) -> Pat
     from sandbox.sage.company import materialise
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _progress(console) as progress:
-        materialise(scenario, db_path, progress=_progress_callback(progress))
+    with progress_bars(console) as progress:
+        info = materialise(scenario, db_path, progress=progress)
+    console.print(f"Sage test company: {info.total_rows:,} rows in {len(info.row_counts)} "
+                  f"tables, {info.seconds:.1f} s → {db_path}")
     return db_path
 
 
@@ -156,9 +134,8 @@ def serve(scenario_dir: Path, *, host: str, port: int, hourly_limit: int | None,
 def run_pipeline(scenario_dir: Path, *, home: Path, port: int, fresh: bool,
                  console: Console) -> None:
     """Serve the scenario and run the pipeline stages that exist against it."""
-    from sandbox.procore.server import EmulatorServer
-
     from orchestration.smoke import smoke_check
+    from sandbox.procore.server import EmulatorServer
 
     scenario = _load(scenario_dir)
     db_path = sage_company_path(home)

@@ -53,9 +53,8 @@ def _paged_count(client: httpx.Client, path: str, params: dict, report: SmokeRep
 
 
 def smoke_check(scenario: Scenario, base_url: str, sage_db: Path) -> SmokeReport:
-    from sandbox.sage.odbc import connect
-
     from sandbox.sage.catalogue import TABLES
+    from sandbox.sage.odbc import connect
 
     report = SmokeReport()
     creds = scenario.procore
