@@ -54,7 +54,7 @@ def bench_sandbox(size: str, seed: int, work: Path) -> dict:
     )
     emu_wall, emu_rss = _timed(
         "from sandbox.scenario import load_scenario; from sandbox.procore.store import "
-        f"load_store; load_store(load_scenario({str(out)!r}))"
+        f"Store; Store.from_dir(load_scenario({str(out)!r}).procore_dir)"
     )
     result = {
         "size": size,

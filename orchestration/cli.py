@@ -61,13 +61,18 @@ def sandbox_generate(
             "(repeatable; default depends on --size).",
         ),
     ] = None,
+    mask: Annotated[
+        str | None,
+        typer.Option("--mask", help="Sage cost-code mask, e.g. xx-xxx, xx-xx-xx or xxx.xx "
+                     "(default: tiny xx-xxx, larger sizes xx-xx-xx)."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing directory.")] = False,
 ) -> None:
     """Write a deterministic scenario directory (Procore JSON, Sage CSV, answer key)."""
     try:
         plants = sandbox_commands.parse_plants(plant or [])
         summary = sandbox_commands.generate(size, seed, out, plants, force=force,
-                                            console=console)
+                                            console=console, mask=mask)
     except sandbox_commands.CommandError as exc:
         _fail(str(exc))
     sandbox_commands.print_generation(summary, out, console)
@@ -84,11 +89,23 @@ def sandbox_serve(
     spike_limit: Annotated[
         int | None, typer.Option("--spike-limit", help="Requests per 10 s (0 = unlimited).")
     ] = None,
+    token_lifetime: Annotated[
+        int | None, typer.Option("--token-lifetime", help="OAuth token seconds (Procore: 5400).")
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option("--fault", help="Fault switch KIND.FIELD=VALUE, e.g. server_errors.rate=0.1, "
+                     "rate_limit_storm.next_requests=20, schema_drift=direct_costs:grand_total:"
+                     "number (repeatable; see sandbox/procore/README.md)."),
+    ] = None,
 ) -> None:
     """Materialise the Sage test company and serve the Procore emulator until Ctrl-C."""
     try:
-        sandbox_commands.serve(scenario, host=host, port=port, hourly_limit=hourly_limit,
-                               spike_limit=spike_limit, console=console)
+        settings = sandbox_commands.emulator_settings(
+            hourly_limit=hourly_limit, spike_limit=spike_limit, token_lifetime=token_lifetime,
+            faults=fault or [])
+        sandbox_commands.serve(scenario, host=host, port=port, settings=settings,
+                               console=console)
     except sandbox_commands.CommandError as exc:
         _fail(str(exc))
 

@@ -39,7 +39,7 @@ def parse_plants(items: list[str]) -> dict[str, int]:
 
 
 def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: bool,
-             console: Console):
+             console: Console, mask: str | None = None):
     """Generate a scenario directory with progress shown."""
     from sandbox.generate import SIZES
     from sandbox.generate import generate as run_generator
@@ -53,7 +53,11 @@ def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: 
         shutil.rmtree(out)
     started = time.perf_counter()
     with progress_bars(console) as progress:
-        summary = run_generator(size, seed, out, plant=plants or None, progress=progress)
+        try:
+            summary = run_generator(size, seed, out, plant=plants or None, progress=progress,
+                                    mask=mask)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
     console.print(f"generated [bold]{size}[/] seed {seed} in {time.perf_counter() - started:.1f} s")
     return summary
 
@@ -86,15 +90,20 @@ def materialise_sage(scenario: Scenario, db_path: Path, console: Console) -> Pat
     return db_path
 
 
-def _emulator_settings(hourly_limit: int | None, spike_limit: int | None):
-    from sandbox.procore.settings import EmulatorSettings
+def emulator_settings(*, hourly_limit: int | None = None, spike_limit: int | None = None,
+                      token_lifetime: int | None = None, faults: list[str] = ()):
+    """Emulator settings from CLI options; unset options keep Procore-like defaults."""
+    from pydantic import ValidationError
 
-    overrides = {}
-    if hourly_limit is not None:
-        overrides["hourly_limit"] = hourly_limit
-    if spike_limit is not None:
-        overrides["spike_limit"] = spike_limit
-    return EmulatorSettings(**overrides)
+    from sandbox.procore.settings import EmulatorSettings, FaultConfig
+
+    overrides = {name: value for name, value in (
+        ("hourly_limit", hourly_limit), ("spike_limit", spike_limit),
+        ("token_lifetime", token_lifetime)) if value is not None}
+    try:
+        return EmulatorSettings(**overrides, faults=FaultConfig.from_specs(faults))
+    except (ValueError, ValidationError) as exc:
+        raise CommandError(f"emulator settings: {exc}") from exc
 
 
 def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Console) -> None:
@@ -110,14 +119,12 @@ def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Conso
     console.print(table)
 
 
-def serve(scenario_dir: Path, *, host: str, port: int, hourly_limit: int | None,
-          spike_limit: int | None, console: Console) -> None:
+def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Console) -> None:
     """Materialise the test company, then serve the emulator in the foreground."""
     from sandbox.procore.server import EmulatorServer
 
     scenario = _load(scenario_dir)
     db_path = materialise_sage(scenario, sage_company_path(), console)
-    settings = _emulator_settings(hourly_limit, spike_limit)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with EmulatorServer(scenario, settings, host=host, port=port) as server:
@@ -142,7 +149,7 @@ def run_pipeline(scenario_dir: Path, *, home: Path, port: int, fresh: bool,
     if fresh and db_path.exists():
         db_path.unlink()
     materialise_sage(scenario, db_path, console)
-    with EmulatorServer(scenario, _emulator_settings(None, None), port=port) as server:
+    with EmulatorServer(scenario, emulator_settings(), port=port) as server:
         _print_endpoints(scenario, server.url, db_path, console)
         report = smoke_check(scenario, server.url, db_path)
     console.print(report.table())

@@ -57,6 +57,12 @@ def test_generate_bad_input_says_what_to_fix(tmp_path: Path, args: list[str], ne
     assert needle in done.stderr
 
 
+def test_serve_rejects_a_bad_fault_switch(tiny_scenario_dir: Path) -> None:
+    done = _run("sandbox", "serve", "--scenario", str(tiny_scenario_dir), "--fault", "bogus")
+    assert done.returncode == 1
+    assert "KIND.FIELD=VALUE" in done.stderr
+
+
 def test_serve_rejects_a_directory_that_is_not_a_scenario(tmp_path: Path) -> None:
     done = _run("sandbox", "serve", "--scenario", str(tmp_path), "--port", "0")
     assert done.returncode == 1
