@@ -44,7 +44,7 @@ PortOpt = Annotated[int, typer.Option("--port", help="Emulator port (0 = pick a 
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 

@@ -6,6 +6,8 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -14,6 +16,8 @@ from rich.table import Table
 from orchestration.home import sage_company_path
 from orchestration.progress import progress_bars
 from sandbox.scenario import Scenario, ScenarioError, load_scenario
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class CommandError(Exception):
@@ -81,10 +85,14 @@ def _load(scenario_dir: Path) -> Scenario:
 def materialise_sage(scenario: Scenario, db_path: Path, console: Console) -> Path:
     """Build the Sage test company from the scenario's CSVs (atomically)."""
     from sandbox.sage.company import materialise
+    from sandbox.sage.errors import SageSandboxError
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with progress_bars(console) as progress:
-        info = materialise(scenario, db_path, progress=progress)
+    try:
+        with progress_bars(console) as progress:
+            info = materialise(scenario, db_path, progress=progress)
+    except SageSandboxError as exc:
+        raise CommandError(f"Sage test company: {exc}") from exc
     console.print(f"Sage test company: {info.total_rows:,} rows in {len(info.row_counts)} "
                   f"tables, {info.seconds:.1f} s → {db_path}")
     return db_path
@@ -106,6 +114,30 @@ def emulator_settings(*, hourly_limit: int | None = None, spike_limit: int | Non
         raise CommandError(f"emulator settings: {exc}") from exc
 
 
+@contextmanager
+def running_emulator(scenario: Scenario, settings, *, host: str = "127.0.0.1",
+                     port: int = 0) -> Iterator:
+    """Start the emulator, turning start-up failures into messages that say what to fix."""
+    from sandbox.procore.server import EmulatorServer
+    from sandbox.procore.store import StoreError
+
+    try:
+        server = EmulatorServer(scenario, settings, host=host, port=port)
+        server.start()
+    except StoreError as exc:
+        raise CommandError(f"the scenario's Procore data in {scenario.procore_dir} is "
+                           f"invalid: {exc}") from exc
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass "
+                           "another --port, or --port 0 to pick a free one") from exc
+    except RuntimeError as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Console) -> None:
     from sandbox.sage.odbc import connection_string
 
@@ -121,13 +153,15 @@ def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Conso
 
 def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Console) -> None:
     """Materialise the test company, then serve the emulator in the foreground."""
-    from sandbox.procore.server import EmulatorServer
-
+    if host not in LOOPBACK:
+        console.print(f"[bold yellow]warning:[/] serving on {host}: the emulator's /_admin "
+                      "control plane has no authentication; anyone who can reach this "
+                      "address can change its data and faults")
     scenario = _load(scenario_dir)
     db_path = materialise_sage(scenario, sage_company_path(), console)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with EmulatorServer(scenario, settings, host=host, port=port) as server:
+    with running_emulator(scenario, settings, host=host, port=port) as server:
         _print_endpoints(scenario, server.url, db_path, console)
         console.print("serving — press [bold]Ctrl-C[/] to stop")
         try:
@@ -142,14 +176,13 @@ def run_pipeline(scenario_dir: Path, *, home: Path, port: int, fresh: bool,
                  console: Console) -> None:
     """Serve the scenario and run the pipeline stages that exist against it."""
     from orchestration.smoke import smoke_check
-    from sandbox.procore.server import EmulatorServer
 
     scenario = _load(scenario_dir)
     db_path = sage_company_path(home)
     if fresh and db_path.exists():
         db_path.unlink()
     materialise_sage(scenario, db_path, console)
-    with EmulatorServer(scenario, emulator_settings(), port=port) as server:
+    with running_emulator(scenario, emulator_settings(), port=port) as server:
         _print_endpoints(scenario, server.url, db_path, console)
         report = smoke_check(scenario, server.url, db_path)
     console.print(report.table())

@@ -100,3 +100,45 @@ def test_run_serves_and_checks_both_systems(tiny_scenario_dir: Path, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "JCM_MASTER__JOB" in done.stderr
     assert "failures: 0" in done.stderr
+
+
+def _copy_scenario(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_serve_on_a_busy_port_says_to_pick_another(tiny_scenario_dir: Path, tmp_path: Path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _run("sandbox", "serve", "--scenario", str(tiny_scenario_dir), "--port",
+                    str(port), env={"TIEOUT_HOME": str(tmp_path / "home")})
+    assert done.returncode == 1
+    assert "--port 0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_run_names_a_malformed_procore_file(tiny_scenario_dir: Path, tmp_path: Path) -> None:
+    scenario = _copy_scenario(tiny_scenario_dir, tmp_path / "s")
+    (scenario / "procore" / "vendors.json").write_text('[{"id": 1, "name": "no scope"}]')
+    done = _run("run", "--scenario", str(scenario), env={"TIEOUT_HOME": str(tmp_path / "h")})
+    assert done.returncode == 1
+    assert "vendors" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_run_names_an_invalid_sage_value(tiny_scenario_dir: Path, tmp_path: Path) -> None:
+    scenario = _copy_scenario(tiny_scenario_dir, tmp_path / "s")
+    jobs = scenario / "sage" / "JCM_MASTER__JOB.csv"
+    lines = jobs.read_text().splitlines()
+    lines[1] = "X" * 16 + lines[1][lines[1].index(","):]
+    jobs.write_text("\n".join(lines) + "\n")
+    done = _run("run", "--scenario", str(scenario), env={"TIEOUT_HOME": str(tmp_path / "h")})
+    assert done.returncode == 1
+    assert "JCM_MASTER__JOB" in done.stderr
+    assert "Traceback" not in done.stderr
