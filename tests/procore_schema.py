@@ -16,7 +16,8 @@ The catalogue generator dropped OAS nullability and capped depth at 3, so the co
 - keeps `type` strictly, so money sent as a JSON number where the schema says string fails.
 
 `validate_records` checks each record of a list, the single record of a show, and the
-`data` items of a v2 envelope, depending on the schema's shape.
+`data` items of a v2 envelope, depending on the schema's shape. `missing_key_fields`
+checks that the fields the pipelines rely on are there and not null.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ SUPPLEMENTS = FIXTURES / "supplements"
 NESTED = "(nested object)"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+
+UPDATED_AT = "updated_at"
 
 FORMATS = FormatChecker(formats=())
 
@@ -153,3 +156,57 @@ def validate_records(operation_id: str, records: Any, *, additional: bool = True
             where = ".".join(str(p) for p in error.absolute_path) or "<record>"
             errors.append(f"[{i}] {where}: {error.message}")
     return errors
+
+
+# Fields tieout's pipelines read per resource (`pipelines/procore/settings.py` `required`,
+# copied so these tests do not depend on pipeline code). Checked only on operations whose
+# schema declares them; `id` and `updated_at` are key fields wherever declared.
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "me": ("id", "login"),
+    "companies": ("id", "name"),
+    "projects": ("id", "name", "project_number", "active", "updated_at"),
+    "vendors": ("id", "name", "is_active", "updated_at"),
+    "line_item_types": ("id", "code", "name", "base_type"),
+    "cost_codes": ("id", "full_code", "name", "biller_id", "biller_type"),
+    "sub_jobs": ("id", "code", "name"),
+    "budget_views": ("id", "name"),
+    "budget_detail_rows": ("cost_code_id", "category_id", "original_budget_amount"),
+    "work_order_contracts": ("id", "number", "status", "vendor", "grand_total",
+                             "revised_contract", "retainage_percent", "updated_at"),
+    "purchase_order_contracts": ("id", "number", "status", "vendor", "grand_total",
+                                 "revised_contract", "retainage_percent", "updated_at"),
+    "commitment_change_orders": ("id", "contract_id", "number", "status", "grand_total",
+                                 "updated_at"),
+    "prime_contracts": ("id", "number", "status", "grand_total", "updated_at"),
+    "prime_change_orders": ("id", "contract_id", "number", "status", "grand_total",
+                            "updated_at"),
+    "change_events": ("id", "number", "status", "updated_at"),
+    "requisitions": ("id", "commitment_id", "number", "status", "summary", "updated_at"),
+    "requisition_items": ("id", "item_type", "scheduled_value"),
+    "billing_periods": ("id", "start_date", "end_date", "updated_at"),
+    "payment_applications": ("id", "number", "contract", "g702"),
+    "direct_costs": ("id", "direct_cost_type", "status", "grand_total", "updated_at"),
+}
+LINE_KEY_FIELDS = ("id", "amount")
+# Procore sends `id: null` on budget detail rows without a budget line item.
+NULLABLE_KEYS: dict[str, frozenset[str]] = {"budget_detail_rows": frozenset({"id"})}
+
+
+def key_fields(operation_id: str, resource: str) -> tuple[str, ...]:
+    """The key fields of `resource` that `operation_id`'s schema declares."""
+    declared = schema_for(operation_id).get("properties") or {}
+    wanted = (*KEY_FIELDS.get(resource, LINE_KEY_FIELDS), "id", UPDATED_AT)
+    skip = NULLABLE_KEYS.get(resource, frozenset())
+    return tuple(f for f in dict.fromkeys(wanted) if f in declared and f not in skip)
+
+
+def missing_key_fields(operation_id: str, resource: str, records: Any) -> list[str]:
+    """`"[i] field"` for every key field absent or null in the served records (a list, one
+    record or a v2 body); [] when all are there."""
+    if isinstance(records, dict) and set(records) == {"data"}:
+        records = records["data"]
+    if isinstance(records, dict):
+        records = [records]
+    names = key_fields(operation_id, resource)
+    return [f"[{i}] {name}" for i, record in enumerate(records) for name in names
+            if record.get(name) is None]

@@ -20,6 +20,7 @@ from sandbox.generate.coding import (
 )
 from sandbox.generate.company import (
     DELETED_COMMITMENT,
+    DETAIL_SOV,
     JOB_SPECIFIC_MAP,
     MIXED,
     NEW_CODE_CO,
@@ -541,8 +542,9 @@ class ProjectBuilder(PlantsMixin):
                 jitter = Decimal(rng.randint(-4, 4)) / 100
                 frac = max(frac + Decimal("0.02"), min(Decimal("0.95"), step + jitter))
                 frac = min(frac, Decimal("0.95"))
+            contract_type = "contract_detail_item" if cm.detail_sov else "contract_item"
             sov: list[tuple[str, CommitmentLine | ChangeOrderLine, ChangeOrder | None]] = [
-                ("contract_item", ln, None) for ln in cm.lines
+                (contract_type, ln, None) for ln in cm.lines
             ]
             net_change = ZERO
             for co in cm.change_orders:
@@ -652,12 +654,28 @@ class ProjectBuilder(PlantsMixin):
                 self._co_line(
                     co, host.lines[0].budget, rand_money(rng, 2_000, 9_000), amends=host.lines[0]
                 )
+        if DETAIL_SOV in f:
+            host = next((c for c in woc if c.requisitions and not c.deleted_at), None)
+            if host:
+                self._detail_sov(host)
         if VOID_INVOICE in f:
             for cm in self.p.commitments:
                 reqs = [r for r in cm.requisitions if r.approved and r.gross_this]
                 if reqs and not cm.plant:
                     cm.void_invoice_of = reqs[0]
                     break
+
+    def _detail_sov(self, cm: Commitment) -> None:
+        """The subcontractor bills on a detailed SOV: one detail line per contract line, and
+        its invoices carry `contract_detail_item` rows instead of `contract_item` rows
+        (same amounts, so nothing else about the commitment changes)."""
+        cm.detail_sov = True
+        for ln in cm.lines:
+            ln.sov_detail_id = self.ids("sov_detail_line")
+        for req in cm.requisitions:
+            for item in req.items:
+                if item.item_type == "contract_item":
+                    item.item_type = "contract_detail_item"
 
     def _new_code_change_order(self, cm: Commitment) -> None:
         """A change order that adds scope on a cost code the job did not have before."""

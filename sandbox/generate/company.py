@@ -38,6 +38,7 @@ VOID_CCO = "void_change_order"
 VOID_INVOICE = "void_ap_invoice"
 JOB_SPECIFIC_MAP = "job_specific_map_row"
 NEAR_DUPLICATE_USER = "near_duplicate_vendor"
+DETAIL_SOV = "subcontractor_sov"
 
 
 @dataclass
@@ -252,8 +253,10 @@ def _features(i: int, n: int) -> tuple[list[str], str]:
         feats += [SUBJOBS, VOID_CCO, NEAR_DUPLICATE_USER]
         coding = "flat"
     if i == 2 % n and n >= 3:
-        feats += [VOID_INVOICE]
+        feats += [VOID_INVOICE, DETAIL_SOV]
         coding = "legacy"
+    if n > 3 and i >= 3 and i % 9 == 6:
+        feats.append(DETAIL_SOV)
     if n > 3 and i >= 3 and i % 7 == 3:
         feats.append(MIXED)
     if n > 3 and i >= 3 and i % 11 == 5:

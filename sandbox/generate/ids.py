@@ -40,6 +40,7 @@ BASES: dict[str, int] = {
     "direct_cost": 30 * 10**10,
     "direct_cost_line": 31 * 10**10,
     "standard_cost_code_list": 32 * 10**10,
+    "sov_detail_line": 33 * 10**10,
 }
 
 

@@ -128,6 +128,7 @@ class CommitmentLine:
     amount: Decimal
     sage_amount_delta: Decimal = ZERO  # planted line/amount mismatch
     created_at: str = ""
+    sov_detail_id: int | None = None  # the subcontractor SOV line detailing it (detail SOV)
 
 
 @dataclass
@@ -169,7 +170,7 @@ class RequisitionItem:
     """One G703 line. Amounts are per line; see README for the Sage mapping."""
 
     id: int
-    item_type: str  # contract_item | change_order_item
+    item_type: str  # contract_item | contract_detail_item | change_order_item
     line: CommitmentLine | ChangeOrderLine
     change_order: ChangeOrder | None
     scheduled_value: Decimal
@@ -298,6 +299,7 @@ class Commitment:
     void_invoice_of: Requisition | None = None  # clean mess: a voided duplicate AP invoice
     stored_month: int | None = None  # month index with materials stored on line 1
     plant: str = ""  # the exception type this dedicated commitment was built for
+    detail_sov: bool = False  # billed on the subcontractor SOV: contract_detail_item rows
 
     @property
     def sage_type(self) -> str:

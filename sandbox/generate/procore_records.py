@@ -412,8 +412,6 @@ class _Renderer:
             "returned_date": None,
             "approval_letter_date": None,
             "description": f"{cm.title}. Scope per plans and specifications.",
-            "inclusions": None,
-            "exclusions": None,
             "private": False,
             "show_line_items_to_non_admins": True,
             "requisitions_are_enabled": True,
@@ -432,8 +430,10 @@ class _Renderer:
             "deleted_at": cm.deleted_at,
             "currency_configuration": dict(USD),
         }
-        if cm.kind == "WOC":
+        if cm.kind == "WOC":  # (purchase orders have no inclusions/exclusions in Procore)
             rec |= {
+                "inclusions": None,
+                "exclusions": None,
                 "contract_start_date": cm.contract_date.isoformat(),
                 "contract_estimated_completion_date": _date(add_days(cm.contract_date, 200)),
                 "actual_completion_date": (
@@ -898,7 +898,9 @@ class _Renderer:
                 "commitment_line_item_origin_id": None,
                 "change_order_package_id": it.change_order.id if it.change_order else None,
             }
-        else:  # contract items only (the change-order item schema has none of these)
+        elif it.item_type == "contract_detail_item":  # billed on the subcontractor SOV
+            rec["detail_line_item_id"] = it.line.sov_detail_id  # type: ignore[union-attr]
+        else:  # contract items only (the change-order and detail schemas have none of these)
             rec |= {
                 "comment": None,
                 "status": "approved" if req.approved else "under_review",

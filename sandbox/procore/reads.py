@@ -15,7 +15,7 @@ from typing import Any
 from sandbox.procore import filters as flt
 from sandbox.procore.faults import apply_drift
 from sandbox.procore.pagination import Page, link_header, paginate, sizes
-from sandbox.procore.resources import RESOURCE_SCOPE, SCOPE_PARENT, Endpoint
+from sandbox.procore.resources import RESOURCE_SCOPE, SCOPE_PARENT, Endpoint, endpoint_fields
 from sandbox.procore.responses import ApiError
 from sandbox.procore.state import EmulatorState
 from sandbox.procore.store import DELETED_AT, SCOPE, record_key
@@ -92,9 +92,12 @@ def _int_param(name: str, value: str) -> str:
 
 
 def _check_project(state: EmulatorState, project_id: str) -> None:
+    """404 when no such project can be seen at all (unknown or deleted: Procore answers 404,
+    not 403, for resources the caller cannot see); 403 when it belongs to another company."""
     project = state.store.get("projects", project_id)
-    if project is None or record_key((project.get(SCOPE) or {}).get("company_id")) != str(
-            state.company_id) or project.get(DELETED_AT):
+    if project is None or project.get(DELETED_AT):
+        raise ApiError(404, _GONE)
+    if record_key((project.get(SCOPE) or {}).get("company_id")) != str(state.company_id):
         raise ApiError(403, f"You do not have access to project {project_id} in this company")
 
 
@@ -121,13 +124,13 @@ def _show(state: EmulatorState, req: ReadRequest, scope: dict[str, str]) -> dict
         rows = state.store.query("me")
         if not rows:
             raise ApiError(404, _GONE)
-        return present(state, "me", rows[0])
+        return present(state, "me", rows[0], endpoint_fields(endpoint))
     record_id = _int_param("id", req.params["id"])
     record = state.store.get(endpoint.resource, record_id)
     if record is None or record.get(DELETED_AT) or not _in_scope(record, scope,
                                                                   endpoint.resource):
         raise ApiError(404, _GONE)
-    out = present(state, endpoint.resource, record, show=True)
+    out = present(state, endpoint.resource, record, endpoint_fields(endpoint), show=True)
     _embed(state, endpoint.resource, record, endpoint.embed, scope, out)
     return out
 
@@ -165,9 +168,10 @@ def _list(state: EmulatorState, req: ReadRequest, scope: dict[str, str]) -> Read
         page, chosen = None, rows
 
     view = endpoint.views.get(req.arg("view") or "", {})
+    fields = endpoint_fields(endpoint)
     body = []
     for record in chosen:
-        out = present(state, endpoint.resource, record, omit=endpoint.omit)
+        out = present(state, endpoint.resource, record, fields)
         _embed(state, endpoint.resource, record, view, scope, out)
         body.append(out)
     if page is not None:
@@ -181,13 +185,23 @@ def scope_value(req: ReadRequest, key: str) -> str:
 
 # --- presentation --------------------------------------------------------------------
 def present(state: EmulatorState, resource: str, record: Mapping[str, Any],
-            omit: tuple[str, ...] = (), *, show: bool = False) -> dict:
-    """The record as Procore returns it: no private `_…` keys (`_scope`, `_show`), list-view
-    omissions, show-view overrides from `_show`, drift faults."""
-    out = {k: v for k, v in record.items() if not k.startswith("_") and k not in omit}
+            fields: tuple[str, ...] | None = None, *, show: bool = False) -> dict:
+    """The record as one operation returns it (`project`), then drift faults (which may
+    rename or retype a served field)."""
+    return apply_drift(project(record, fields, show=show), state.faults.drifts(resource))
+
+
+def project(record: Mapping[str, Any], fields: tuple[str, ...] | None,
+            *, show: bool = False) -> dict:
+    """A stored record seen through one operation: no private `_…` keys (`_scope`,
+    `_show`), show-view overrides from `_show`, then only the operation's top-level
+    `fields` in schema order (None keeps every key). Values are not copied."""
+    out = {k: v for k, v in record.items() if not k.startswith("_")}
     if show and isinstance(record.get(SHOW), Mapping):
         out.update(copy.deepcopy(dict(record[SHOW])))
-    return apply_drift(out, state.faults.drifts(resource))
+    if fields is not None:
+        out = {k: out[k] for k in fields if k in out}
+    return out
 
 
 def _embed(state: EmulatorState, resource: str, record: Mapping[str, Any],

@@ -9,14 +9,21 @@ the team's Procore reference (§5 pagination, §8 filter support, §10 resources
 Scenario records carry one extra key, `_scope`, holding the ids of the path/query
 scope the record lives under (e.g. `{"project_id": 12, "requisition_id": 55}`).
 Procore does not return it; the emulator routes by it and strips it from every
-response. Everything else in a record is exactly what Procore returns. (Optional: a
-record may also carry `_show`, an object of field overrides used only by show views, for
-fields Procore shapes differently in list and show; the emulator strips every `_` key.)
+response. Everything else in a record is a field Procore returns on at least one of the
+resource's operations: a record holds the union of its list, show and API-version fields,
+and each operation answers only the top-level fields its 200 schema declares
+(`response_fields`, shipped as `fields.json`; rebuild with
+`python -m sandbox.procore.build_fields`). (Optional: a record may also carry `_show`, an
+object of field overrides used only by show views, for fields Procore shapes differently
+in list and show; the emulator strips every `_` key.)
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources as _package_data
 
 # Procore documents no v1 default page size; 100 is what integrators assume and the
 # emulator's choice (configurable). The documented maximum is "keep at or below 2,000".
@@ -48,7 +55,6 @@ class Endpoint:
     filters: frozenset[str] = frozenset()
     include_deleted: bool = False  # supports filters[include_deleted]=only|with
     envelope: str | None = None  # "data" for v2 ({"data": [...]}, string ids)
-    omit: tuple[str, ...] = ()  # keys the list view leaves out (show-only detail)
     embed: dict[str, str] = field(default_factory=dict)  # key -> child resource embedded in show
     item_types: tuple[str, ...] = ()  # requisition item endpoints: which item_type values
     company_scoped_also: bool = False  # company-level records served under a project query too
@@ -57,6 +63,9 @@ class Endpoint:
     # path params that select records by a field instead of `_scope`: param -> dotted field
     # (e.g. prime contract pay apps: `prime_contract_id` -> `contract.id`)
     match: dict[str, str] = field(default_factory=dict)
+    # Procore adds keys its schema cannot name (budget detail rows: one key per visible
+    # column of the budget view): undeclared top-level keys of a record are kept
+    dynamic_fields: bool = False
 
 
 P = "project_id"
@@ -109,14 +118,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "RestV10BudgetViewsBudgetViewIdDetailRowsGet",
         "/rest/v1.0/budget_views/{budget_view_id}/detail_rows", "budget_detail_rows", "list",
-        scope={P: Q, "budget_view_id": PATH},
+        scope={P: Q, "budget_view_id": PATH}, dynamic_fields=True,
     ),
     # --- commitments -------------------------------------------------------------------
     Endpoint(
         "RestV10WorkOrderContractsGet", "/rest/v1.0/work_order_contracts",
         "work_order_contracts", "list", scope={P: Q},
         filters=frozenset({"id", "status", CREATED_AT, UPDATED_AT, "origin_id"}),
-        include_deleted=True, omit=("line_items",),
+        include_deleted=True,
     ),
     Endpoint(
         "RestV10WorkOrderContractsIdGet", "/rest/v1.0/work_order_contracts/{id}",
@@ -138,7 +147,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "RestV10PurchaseOrderContractsGet", "/rest/v1.0/purchase_order_contracts",
         "purchase_order_contracts", "list", scope={P: Q},
         filters=frozenset({"id", "status", CREATED_AT, UPDATED_AT, "origin_id"}),
-        include_deleted=True, omit=("line_items",),
+        include_deleted=True,
     ),
     Endpoint(
         "RestV10PurchaseOrderContractsIdGet", "/rest/v1.0/purchase_order_contracts/{id}",
@@ -258,7 +267,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "RestV10PaymentApplicationsGet", "/rest/v1.0/payment_applications",
-        "payment_applications", "list", scope={P: Q}, omit=("g703",),
+        "payment_applications", "list", scope={P: Q},
     ),
     Endpoint(
         "RestV10PaymentApplicationsIdGet", "/rest/v1.0/payment_applications/{id}",
@@ -268,7 +277,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "RestV10PrimeContractsPrimeContractIdPaymentApplicationsGet",
         "/rest/v1.0/prime_contracts/{prime_contract_id}/payment_applications",
         "payment_applications", "list", scope={P: Q}, match={"prime_contract_id": "contract.id"},
-        filters=frozenset({"id", "is_last"}), omit=("g703",),
+        filters=frozenset({"id", "is_last"}),
     ),
     Endpoint(
         "RestV10ProjectsProjectIdDirectCostsGet", "/rest/v1.0/projects/{project_id}/direct_costs",
@@ -352,3 +361,24 @@ def endpoint(operation_id: str) -> Endpoint:
         if e.operation_id == operation_id:
             return e
     raise KeyError(operation_id)
+
+
+FIELDS_FILE = "fields.json"
+
+
+@cache
+def _fields() -> dict[str, tuple[str, ...]]:
+    text = _package_data.files(__package__).joinpath(FIELDS_FILE).read_text(encoding="utf-8")
+    return {op: tuple(names) for op, names in json.loads(text).items()}
+
+
+def response_fields(operation_id: str) -> tuple[str, ...] | None:
+    """The top-level fields the operation's 200 schema declares, in schema order (for v2
+    envelopes: one `data` item's); None when the schema names none (served unprojected)."""
+    return _fields().get(operation_id)
+
+
+def endpoint_fields(endpoint: Endpoint) -> tuple[str, ...] | None:
+    """What `endpoint` projects records onto: its declared fields, or None (every key
+    kept) for dynamic-field endpoints and operations whose schema names no fields."""
+    return None if endpoint.dynamic_fields else response_fields(endpoint.operation_id)

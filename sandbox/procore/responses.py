@@ -1,4 +1,5 @@
-"""Response helpers: every body is JSON with `application/json; charset=utf-8`."""
+"""Response helpers: bodies are JSON with `application/json; charset=utf-8`, except the
+429's bare sentence (`text/plain; charset=utf-8`, unless `rate_limit_body="json"`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.responses import Response
 from sandbox.procore import jsonio
 
 JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
 INVALID_TOKEN = "The access token is invalid"
 RATE_LIMIT_MESSAGE = ("You have surpassed the max number of requests for an hour. "
                       "Please wait until your limit resets.")
@@ -30,9 +32,10 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-def raw(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
+def raw(status: int, body: bytes, headers: Mapping[str, str] | None = None,
+        media_type: str = JSON_TYPE) -> Response:
     return Response(content=body, status_code=status, headers=dict(headers or {}),
-                    media_type=JSON_TYPE)
+                    media_type=media_type)
 
 
 def json(status: int, value: Any, headers: Mapping[str, str] | None = None) -> Response:

@@ -95,4 +95,5 @@ def _too_many(state: EmulatorState, decision: Decision) -> Response:
     headers = decision.headers()
     if state.settings.rate_limit_body == "json":
         return responses.json(429, {"errors": responses.RATE_LIMIT_MESSAGE}, headers)
-    return responses.raw(429, responses.RATE_LIMIT_MESSAGE.encode(), headers)
+    return responses.raw(429, responses.RATE_LIMIT_MESSAGE.encode(), headers,
+                         media_type=responses.TEXT_TYPE)

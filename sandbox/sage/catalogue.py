@@ -228,6 +228,8 @@ INFERRED: dict[str, str] = {
     "month per module, its ODBC column is not public",
     "APM_MASTER__VENDOR.On_Hold": "vendor hold flag: NOT FOUND publicly",
     "APM_MASTER__VENDOR.Status": "vendor active/inactive: NOT FOUND publicly",
+    "JCM_MASTER__JOB.Extras": "the reference lists it as varchar(20) [S13], values not "
+    "public; modelled as a 0/1 'job tracks extras' flag",
     "JCM_MASTER__COMMITMENT.Original_Commitment": "dictionary field samt; standard name "
     "borrowed from the JC cost-code record",
     "JCM_MASTER__COMMITMENT.Approved_Commitment_Changes": "dictionary field sapprco",

@@ -46,6 +46,7 @@ def project(pid: int = PROJECT_ID, company_id: int = COMPANY_ID, **o: Any) -> di
         "company": {"id": company_id, "name": "Acme Builders"},
         "start_date": "2024-01-15", "completion_date": None, "time_zone": "US/Central",
         "created_at": "2024-01-10T09:00:00Z", "updated_at": T0, "is_demo": False,
+        "is_erp_integrated": False,  # show only (the store holds every view's fields)
     }, o)
 
 
@@ -190,6 +191,8 @@ def requisition(rid: int, project_id: int = PROJECT_ID, commitment_id: int = 4_3
         "erp_status": None, "final": False, "percent_complete": "50.0%",
         "total_claimed_amount": "26000.00", "origin_id": None, "origin_data": None,
         "created_at": "2024-05-01T08:00:00Z", "updated_at": T0, "currency_configuration": USD,
+        "invoice_type": "requisition", "previous_requisition_id": None,  # v1.1 only
+        "comment": None,  # v1.0 only
         "summary": {
             "original_contract_sum": "50000.00", "net_change_by_change_orders": "2000.00",
             "contract_sum_to_date": "52000.00", "total_completed_and_stored_to_date": "26000.00",

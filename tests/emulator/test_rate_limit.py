@@ -30,7 +30,7 @@ def test_spike_limit_then_429_then_recovery_after_the_window(api, admin) -> None
     blocked = api.get(REQS, params={"project_id": P1})
     assert blocked.status_code == 429
     assert blocked.text == MESSAGE
-    assert blocked.headers["content-type"] == "application/json; charset=utf-8"
+    assert blocked.headers["content-type"] == "text/plain; charset=utf-8"  # not JSON
     limit, remaining, reset = _limits(blocked)
     assert (limit, remaining) == (3, 0)
     assert 1 <= int(blocked.headers["Retry-After"]) <= 10
@@ -85,6 +85,7 @@ def test_json_body_option_and_unlimited(api, admin) -> None:
     api.get(REQS, params={"project_id": P1})
     blocked = api.get(REQS, params={"project_id": P1})
     assert blocked.status_code == 429 and blocked.json() == {"errors": MESSAGE}
+    assert blocked.headers["content-type"] == "application/json; charset=utf-8"
     admin.patch("/settings", json={"spike_limit": 0, "hourly_limit": 0})
     for _ in range(5):
         response = api.get("/rest/v1.0/companies")

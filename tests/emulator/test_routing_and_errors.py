@@ -58,8 +58,19 @@ def test_company_id_query_must_match_the_header(api) -> None:
 def test_project_of_another_company_is_403(api) -> None:
     response = api.get("/rest/v1.0/requisitions", params={"project_id": OTHER_PROJECT})
     assert response.status_code == 403
+    assert "errors" in response.json()
+    path = api.get(f"/rest/v1.0/projects/{OTHER_PROJECT}/direct_costs")
+    assert path.status_code == 403
+
+
+def test_unknown_or_deleted_project_is_404(api, admin) -> None:
+    """Procore answers 404 (not 403) when the resource cannot be seen at all."""
     unknown = api.get("/rest/v1.0/requisitions", params={"project_id": 1})
-    assert unknown.status_code == 403
+    assert unknown.status_code == 404
+    assert unknown.json() == {"errors": "Not found"}
+    assert api.get("/rest/v1.0/projects/1/direct_costs").status_code == 404
+    admin.post("/records/projects/soft_delete", json={"ids": [P1]})
+    assert api.get("/rest/v1.0/requisitions", params={"project_id": P1}).status_code == 404
 
 
 @pytest.mark.parametrize(("path", "param"), [

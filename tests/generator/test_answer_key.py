@@ -13,7 +13,11 @@ from sandbox.generate import DETECTED_BY, EXCEPTION_TYPES, expected_row_counts
 
 from .reference_recon import Recon, Scenario, answer_key
 
-ARCHITECTURE = Path(__file__).resolve().parents[3] / "shared" / "ARCHITECTURE.md"
+# The team's shared docs sit beside the repository when they are checked out (CI has them);
+# the repo keeps its own copy of the exception types (`EXCEPTION_TYPES`), so the comparison
+# with ARCHITECTURE.md is an extra check, never a precondition.
+REPO = Path(__file__).resolve().parents[2]
+ARCHITECTURE = REPO / ".." / "shared" / "ARCHITECTURE.md"
 
 # exception type → (Procore resources its procore_id lives in, Sage key kind)
 SIDES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -47,10 +51,15 @@ def _rows(root: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_exception_types_match_architecture() -> None:
+def test_exception_types_are_one_list_in_the_repo() -> None:
+    assert len(EXCEPTION_TYPES) == len(set(EXCEPTION_TYPES)) == 19
     assert set(SIDES) == set(EXCEPTION_TYPES) == set(DETECTED_BY)
+
+
+def test_exception_types_match_architecture() -> None:
+    """Only where the shared docs are checked out beside the repo (`../shared`)."""
     if not ARCHITECTURE.is_file():
-        pytest.skip(f"{ARCHITECTURE} is not reachable")
+        pytest.skip("../shared/ARCHITECTURE.md is not beside the repository")
     text = ARCHITECTURE.read_text()
     listed = text.split("Exception types:", 1)[1].split("New types are added here first")[0]
     names = {n.strip().rstrip(".") for n in re.split(r"[,\s]+", listed) if n.strip(" .")}

@@ -8,6 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from sandbox.procore import store
+from sandbox.sage import company
+
 from .reference_recon import APPROVED, Scenario, d
 
 ZERO = Decimal("0")
@@ -298,8 +301,6 @@ def test_the_sage_company_and_the_emulator_load_the_scenario(
     tiny_scenario, tiny_scenario_dir
 ) -> None:
     """Both consumers accept the files (the Sage CSVs pass the test company's CHECKs)."""
-    company = pytest.importorskip("sandbox.sage.company")
-    store = pytest.importorskip("sandbox.procore.store")
     info = company.materialise(tiny_scenario, tiny_scenario_dir.parent / "check.sqlite")
     stats = tiny_scenario.meta["stats"]
     assert info.row_counts == {k: v for k, v in stats["sage"].items()}

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from procore_schema import validate_records
+from procore_schema import missing_key_fields, validate_records
 
-from sandbox.procore.resources import ENDPOINTS, RESOURCE_SCOPE, RESOURCES
+from sandbox.procore.reads import project
+from sandbox.procore.resources import ENDPOINTS, RESOURCE_SCOPE, RESOURCES, endpoint_fields
 from sandbox.sage.catalogue import TABLES
 
 from .conftest import tree_digest
@@ -21,6 +25,28 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def test_same_seed_is_byte_identical(tiny_scenario_dir: Path, tiny_again: Path) -> None:
     assert tree_digest(tiny_scenario_dir) == tree_digest(tiny_again)
+
+
+def test_same_seed_is_byte_identical_across_processes_and_hash_seeds(
+    tmp_path: Path, tiny_scenario_dir: Path, tiny_seed: int
+) -> None:
+    """Two fresh interpreters with different PYTHONHASHSEED (set/dict-of-str iteration
+    order differs) write the same bytes as this process did."""
+    script = "import sys; from sandbox.generate import generate; " \
+             "generate('tiny', int(sys.argv[1]), sys.argv[2])"
+    root = Path(__file__).resolve().parents[2]
+    runs = {}
+    for hash_seed in ("0", "4242"):
+        out = tmp_path / f"hash{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        runs[hash_seed] = (out, subprocess.Popen(
+            [sys.executable, "-c", script, str(tiny_seed), str(out)], cwd=root, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    for _out, proc in runs.values():
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    digests = {tree_digest(out) for out, _ in runs.values()}
+    assert digests == {tree_digest(tiny_scenario_dir)}
 
 
 def test_another_seed_differs(tiny_scenario_dir: Path, tiny_other_seed: Path) -> None:
@@ -83,20 +109,51 @@ def test_records_validate_against_the_openapi_schema(
     tiny_scenario_dir: Path, tiny, endpoint
 ) -> None:
     """Every record (planted schema drift excepted) validates for every operation that
-    serves it; list views without their omitted keys, shows with `_show` overrides."""
+    serves it, seen as the emulator serves it: projected onto the operation's declared
+    fields (no undeclared key), shows with `_show` overrides; key fields are not null."""
     drift = {int(pid) for t, pid, _ in _answer_rows(tiny_scenario_dir) if t == "schema_drift"}
     records = tiny.procore[endpoint.resource]
     if endpoint.item_types:
         records = [r for r in records if r["item_type"] in endpoint.item_types]
-    served = []
-    for rec in records:
-        if isinstance(rec.get("id"), int) and rec["id"] in drift:
+    fields = endpoint_fields(endpoint)
+    served = [
+        project(rec, fields, show=endpoint.kind == "show")
+        for rec in records
+        if not (isinstance(rec.get("id"), int) and rec["id"] in drift)
+    ]
+    assert served, f"{endpoint.operation_id}: the tiny scenario serves no records"
+    strict = not endpoint.dynamic_fields
+    assert validate_records(endpoint.operation_id, served, additional=not strict) == []
+    assert missing_key_fields(endpoint.operation_id, endpoint.resource, served) == []
+
+
+def test_every_stored_field_is_served_by_some_operation(tiny) -> None:
+    """The store holds the union of the views' fields, nothing no operation returns (budget
+    detail rows excepted: their view columns are dynamic)."""
+    for resource, records in tiny.procore.items():
+        ops = [e for e in ENDPOINTS if e.resource == resource]
+        if any(e.dynamic_fields for e in ops):
             continue
-        body = {k: v for k, v in rec.items() if not k.startswith("_") and k not in endpoint.omit}
-        if endpoint.kind == "show":
-            body |= rec.get("_show", {})
-        served.append(body)
-    assert validate_records(endpoint.operation_id, served) == []
+        served = {f for e in ops for f in (endpoint_fields(e) or ())}
+        served |= {k for e in ops for k in (*e.embed, *(k for v in e.views.values() for k in v))}
+        stored = {k for r in records for k in r if not k.startswith("_")}
+        assert stored <= served, (resource, sorted(stored - served))
+
+
+def test_a_detail_sov_subcontract_bills_contract_detail_items(tiny) -> None:
+    """One subcontract's invoices carry `contract_detail_item` rows, each SOV line billed
+    through one stable detail line; its other invoices' items are all detail items."""
+    items = tiny.procore["requisition_items"]
+    detail = [i for i in items if i["item_type"] == "contract_detail_item"]
+    assert detail
+    by_line: dict[int, set[int]] = {}
+    for item in detail:
+        by_line.setdefault(item["line_item_id"], set()).add(item["detail_line_item_id"])
+    assert all(len(ids) == 1 for ids in by_line.values())
+    assert len({i for ids in by_line.values() for i in ids}) == len(by_line)
+    reqs = {i["_scope"]["requisition_id"] for i in detail}
+    assert not [i for i in items
+                if i["_scope"]["requisition_id"] in reqs and i["item_type"] == "contract_item"]
 
 
 def test_schema_drift_records_fail_validation(tiny_scenario_dir: Path, tiny) -> None:
