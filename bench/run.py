@@ -27,12 +27,12 @@ def _dir_size(path: Path) -> int:
 def _timed(code: str) -> tuple[float, float]:
     """Run `code` in a fresh interpreter; return its wall seconds and its own peak RSS (MiB)."""
     probe = (
-        "\nimport resource"
-        "\nprint('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "\nimport resource\nprint('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code + probe], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code + probe], check=True, capture_output=True, text=True
+    )
     wall = time.perf_counter() - started
     peak_kib = int(done.stdout.rsplit("PEAK_KIB", 1)[1].split()[0])
     return wall, peak_kib / 1024

@@ -63,16 +63,20 @@ def sandbox_generate(
     ] = None,
     mask: Annotated[
         str | None,
-        typer.Option("--mask", help="Sage cost-code mask, e.g. xx-xxx, xx-xx-xx or xxx.xx "
-                     "(default: tiny xx-xxx, larger sizes xx-xx-xx)."),
+        typer.Option(
+            "--mask",
+            help="Sage cost-code mask, e.g. xx-xxx, xx-xx-xx or xxx.xx "
+            "(default: tiny xx-xxx, larger sizes xx-xx-xx).",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing directory.")] = False,
 ) -> None:
     """Write a deterministic scenario directory (Procore JSON, Sage CSV, answer key)."""
     try:
         plants = sandbox_commands.parse_plants(plant or [])
-        summary = sandbox_commands.generate(size, seed, out, plants, force=force,
-                                            console=console, mask=mask)
+        summary = sandbox_commands.generate(
+            size, seed, out, plants, force=force, console=console, mask=mask
+        )
     except sandbox_commands.CommandError as exc:
         _fail(str(exc))
     sandbox_commands.print_generation(summary, out, console)
@@ -94,27 +98,30 @@ def sandbox_serve(
     ] = None,
     fault: Annotated[
         list[str] | None,
-        typer.Option("--fault", help="Fault switch KIND.FIELD=VALUE, e.g. server_errors.rate=0.1, "
-                     "rate_limit_storm.next_requests=20, schema_drift=direct_costs:grand_total:"
-                     "number (repeatable; see sandbox/procore/README.md)."),
+        typer.Option(
+            "--fault",
+            help="Fault switch KIND.FIELD=VALUE, e.g. server_errors.rate=0.1, "
+            "rate_limit_storm.next_requests=20, schema_drift=direct_costs:grand_total:"
+            "number (repeatable; see sandbox/procore/README.md).",
+        ),
     ] = None,
 ) -> None:
     """Materialise the Sage test company and serve the Procore emulator until Ctrl-C."""
     try:
         settings = sandbox_commands.emulator_settings(
-            hourly_limit=hourly_limit, spike_limit=spike_limit, token_lifetime=token_lifetime,
-            faults=fault or [])
-        sandbox_commands.serve(scenario, host=host, port=port, settings=settings,
-                               console=console)
+            hourly_limit=hourly_limit,
+            spike_limit=spike_limit,
+            token_lifetime=token_lifetime,
+            faults=fault or [],
+        )
+        sandbox_commands.serve(scenario, host=host, port=port, settings=settings, console=console)
     except sandbox_commands.CommandError as exc:
         _fail(str(exc))
 
 
 @app.command("sync")
 def sync(
-    system: Annotated[
-        str, typer.Argument(help="What to extract: procore, sage or all.")
-    ] = "all",
+    system: Annotated[str, typer.Argument(help="What to extract: procore, sage or all.")] = "all",
     full: Annotated[
         bool, typer.Option("--full", help="Ignore incremental state and reload everything.")
     ] = False,
@@ -133,11 +140,14 @@ def sync(
 
     if system not in sync_commands.SYSTEMS:
         _fail(f"unknown system {system!r}: choose procore, sage or all")
-    reports = sync_commands.sync(system, home=tieout_home(), full=full,
-                                 project_ids=project or None, console=console)
+    reports = sync_commands.sync(
+        system, home=tieout_home(), full=full, project_ids=project or None, console=console
+    )
     if not all(r.ok for r in reports):
-        _fail("some resources failed (see the table above); fix the cause and rerun "
-              "`tieout sync` — it resumes from the last good state")
+        _fail(
+            "some resources failed (see the table above); fix the cause and rerun "
+            "`tieout sync` — it resumes from the last good state"
+        )
 
 
 @app.command("run")
@@ -161,11 +171,11 @@ def run(
             if fresh and scenario.exists():
                 shutil.rmtree(scenario)
             if not scenario.exists():
-                summary = sandbox_commands.generate(size, seed, scenario, {}, force=True,
-                                                    console=console)
+                summary = sandbox_commands.generate(
+                    size, seed, scenario, {}, force=True, console=console
+                )
                 sandbox_commands.print_generation(summary, scenario, console)
-        sandbox_commands.run_pipeline(scenario, home=home, port=port, fresh=fresh,
-                                      console=console)
+        sandbox_commands.run_pipeline(scenario, home=home, port=port, fresh=fresh, console=console)
     except sandbox_commands.CommandError as exc:
         _fail(str(exc))
 

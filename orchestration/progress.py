@@ -19,8 +19,12 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 def progress_bars(console: Console, *, transient: bool = True) -> Iterator[ProgressCallback]:
     """Yield a callback that adds a bar per new stage and advances it."""
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(), console=console, transient=transient,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=transient,
     ) as progress:
         tasks: dict[str, int] = {}
 

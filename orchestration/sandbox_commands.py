@@ -42,8 +42,16 @@ def parse_plants(items: list[str]) -> dict[str, int]:
     return plants
 
 
-def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: bool,
-             console: Console, mask: str | None = None):
+def generate(
+    size: str,
+    seed: int,
+    out: Path,
+    plants: dict[str, int],
+    *,
+    force: bool,
+    console: Console,
+    mask: str | None = None,
+):
     """Generate a scenario directory with progress shown."""
     from sandbox.generate import SIZES
     from sandbox.generate import generate as run_generator
@@ -58,8 +66,9 @@ def generate(size: str, seed: int, out: Path, plants: dict[str, int], *, force: 
     started = time.perf_counter()
     with progress_bars(console) as progress:
         try:
-            summary = run_generator(size, seed, out, plant=plants or None, progress=progress,
-                                    mask=mask)
+            summary = run_generator(
+                size, seed, out, plant=plants or None, progress=progress, mask=mask
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
     console.print(f"generated [bold]{size}[/] seed {seed} in {time.perf_counter() - started:.1f} s")
@@ -70,8 +79,7 @@ def print_generation(summary, out: Path, console: Console) -> None:
     console.print(f"scenario: [bold]{Path(out).resolve()}[/]")
     console.print(f"  {summary}")
     console.print(
-        "  serve it with: [bold]tieout sandbox serve --scenario "
-        f"{Path(out)}[/]  (Ctrl-C stops it)"
+        f"  serve it with: [bold]tieout sandbox serve --scenario {Path(out)}[/]  (Ctrl-C stops it)"
     )
 
 
@@ -93,21 +101,34 @@ def materialise_sage(scenario: Scenario, db_path: Path, console: Console) -> Pat
             info = materialise(scenario, db_path, progress=progress)
     except SageSandboxError as exc:
         raise CommandError(f"Sage test company: {exc}") from exc
-    console.print(f"Sage test company: {info.total_rows:,} rows in {len(info.row_counts)} "
-                  f"tables, {info.seconds:.1f} s → {db_path}")
+    console.print(
+        f"Sage test company: {info.total_rows:,} rows in {len(info.row_counts)} "
+        f"tables, {info.seconds:.1f} s → {db_path}"
+    )
     return db_path
 
 
-def emulator_settings(*, hourly_limit: int | None = None, spike_limit: int | None = None,
-                      token_lifetime: int | None = None, faults: list[str] = ()):
+def emulator_settings(
+    *,
+    hourly_limit: int | None = None,
+    spike_limit: int | None = None,
+    token_lifetime: int | None = None,
+    faults: list[str] = (),
+):
     """Emulator settings from CLI options; unset options keep Procore-like defaults."""
     from pydantic import ValidationError
 
     from sandbox.procore.settings import EmulatorSettings, FaultConfig
 
-    overrides = {name: value for name, value in (
-        ("hourly_limit", hourly_limit), ("spike_limit", spike_limit),
-        ("token_lifetime", token_lifetime)) if value is not None}
+    overrides = {
+        name: value
+        for name, value in (
+            ("hourly_limit", hourly_limit),
+            ("spike_limit", spike_limit),
+            ("token_lifetime", token_lifetime),
+        )
+        if value is not None
+    }
     try:
         return EmulatorSettings(**overrides, faults=FaultConfig.from_specs(faults))
     except (ValueError, ValidationError) as exc:
@@ -115,8 +136,9 @@ def emulator_settings(*, hourly_limit: int | None = None, spike_limit: int | Non
 
 
 @contextmanager
-def running_emulator(scenario: Scenario, settings, *, host: str = "127.0.0.1",
-                     port: int = 0) -> Iterator:
+def running_emulator(
+    scenario: Scenario, settings, *, host: str = "127.0.0.1", port: int = 0
+) -> Iterator:
     """Start the emulator, turning start-up failures into messages that say what to fix."""
     from sandbox.procore.server import EmulatorServer
     from sandbox.procore.store import StoreError
@@ -125,11 +147,14 @@ def running_emulator(scenario: Scenario, settings, *, host: str = "127.0.0.1",
         server = EmulatorServer(scenario, settings, host=host, port=port)
         server.start()
     except StoreError as exc:
-        raise CommandError(f"the scenario's Procore data in {scenario.procore_dir} is "
-                           f"invalid: {exc}") from exc
+        raise CommandError(
+            f"the scenario's Procore data in {scenario.procore_dir} is invalid: {exc}"
+        ) from exc
     except OSError as exc:
-        raise CommandError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass "
-                           "another --port, or --port 0 to pick a free one") from exc
+        raise CommandError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass "
+            "another --port, or --port 0 to pick a free one"
+        ) from exc
     except RuntimeError as exc:
         raise CommandError(str(exc)) from exc
     try:
@@ -154,9 +179,11 @@ def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Conso
 def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Console) -> None:
     """Materialise the test company, then serve the emulator in the foreground."""
     if host not in LOOPBACK:
-        console.print(f"[bold yellow]warning:[/] serving on {host}: the emulator's /_admin "
-                      "control plane has no authentication; anyone who can reach this "
-                      "address can change its data and faults")
+        console.print(
+            f"[bold yellow]warning:[/] serving on {host}: the emulator's /_admin "
+            "control plane has no authentication; anyone who can reach this "
+            "address can change its data and faults"
+        )
     scenario = _load(scenario_dir)
     db_path = materialise_sage(scenario, sage_company_path(), console)
     stop = threading.Event()
@@ -172,8 +199,9 @@ def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Consol
     console.print("stopped")
 
 
-def run_pipeline(scenario_dir: Path, *, home: Path, port: int, fresh: bool,
-                 console: Console) -> None:
+def run_pipeline(
+    scenario_dir: Path, *, home: Path, port: int, fresh: bool, console: Console
+) -> None:
     """Serve the scenario and run the pipeline stages that exist against it."""
     from orchestration.smoke import smoke_check
 

@@ -62,8 +62,11 @@ def smoke_check(scenario: Scenario, base_url: str, sage_db: Path) -> SmokeReport
         with httpx.Client(base_url=base_url, timeout=30) as client:
             token = client.post(
                 "/oauth/token",
-                data={"grant_type": "client_credentials", "client_id": creds.client_id,
-                      "client_secret": creds.client_secret},
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": creds.client_id,
+                    "client_secret": creds.client_secret,
+                },
             )
             report.requests += 1
             token.raise_for_status()
@@ -71,11 +74,14 @@ def smoke_check(scenario: Scenario, base_url: str, sage_db: Path) -> SmokeReport
             client.headers["Procore-Company-Id"] = str(creds.company_id)
             company = {"company_id": creds.company_id}
             report.procore_counts["companies"] = _paged_count(
-                client, "/rest/v1.0/companies", {}, report)
+                client, "/rest/v1.0/companies", {}, report
+            )
             report.procore_counts["projects"] = _paged_count(
-                client, "/rest/v1.0/projects", company, report)
+                client, "/rest/v1.0/projects", company, report
+            )
             report.procore_counts["vendors"] = _paged_count(
-                client, "/rest/v1.0/vendors", company, report)
+                client, "/rest/v1.0/vendors", company, report
+            )
     except httpx.HTTPError as exc:
         report.failures.append(f"Procore emulator at {base_url}: {exc}")
     try:

@@ -14,25 +14,38 @@ from pipelines.report import SyncReport
 SYSTEMS = ("procore", "sage", "all")
 
 
-def sync(system: str, *, home: Path, full: bool, project_ids: list[int] | None,
-         console: Console, procore_overrides: dict | None = None,
-         sage_connection_string: str | None = None) -> list[SyncReport]:
+def sync(
+    system: str,
+    *,
+    home: Path,
+    full: bool,
+    project_ids: list[int] | None,
+    console: Console,
+    procore_overrides: dict | None = None,
+    sage_connection_string: str | None = None,
+) -> list[SyncReport]:
     """Run the requested sources in order (Procore first: it is the slower, rate-limited one)."""
     runners: list[tuple[str, Callable[..., SyncReport]]] = []
     if system in ("procore", "all"):
         from pipelines.procore import run_procore_sync
 
         def run_procore(progress):
-            return run_procore_sync(home=home, full=full, project_ids=project_ids,
-                                    progress=progress, **(procore_overrides or {}))
+            return run_procore_sync(
+                home=home,
+                full=full,
+                project_ids=project_ids,
+                progress=progress,
+                **(procore_overrides or {}),
+            )
 
         runners.append(("procore", run_procore))
     if system in ("sage", "all"):
         from pipelines.sage import run_sage_sync
 
         def run_sage(progress):
-            return run_sage_sync(home=home, full=full, progress=progress,
-                                 connection_string=sage_connection_string)
+            return run_sage_sync(
+                home=home, full=full, progress=progress, connection_string=sage_connection_string
+            )
 
         runners.append(("sage", run_sage))
     reports = []
@@ -47,15 +60,29 @@ def sync(system: str, *, home: Path, full: bool, project_ids: list[int] | None,
 
 def summary_table(report: SyncReport) -> Table:
     table = Table(title=f"{report.source} sync {report.run_id}")
-    for column, justify in (("resource", "left"), ("mode", "left"), ("rows", "right"),
-                            ("requests", "right"), ("429s", "right"), ("seconds", "right"),
-                            ("status", "left")):
+    for column, justify in (
+        ("resource", "left"),
+        ("mode", "left"),
+        ("rows", "right"),
+        ("requests", "right"),
+        ("429s", "right"),
+        ("seconds", "right"),
+        ("status", "left"),
+    ):
         table.add_column(column, justify=justify)
     for r in report.resources:
         status = r.status if r.status != "failed" else f"[red]failed[/]: {r.error}"
-        table.add_row(r.resource, r.mode, f"{r.rows:,}", f"{r.requests:,}", str(r.throttled),
-                      f"{r.seconds:.1f}", status)
+        table.add_row(
+            r.resource,
+            r.mode,
+            f"{r.rows:,}",
+            f"{r.requests:,}",
+            str(r.throttled),
+            f"{r.seconds:.1f}",
+            status,
+        )
     issues = f"; {len(report.issues)} schema issue(s)" if report.issues else ""
-    table.caption = (f"{report.rows:,} rows, {report.requests:,} requests, "
-                     f"{report.seconds:.1f} s{issues}")
+    table.caption = (
+        f"{report.rows:,} rows, {report.requests:,} requests, {report.seconds:.1f} s{issues}"
+    )
     return table

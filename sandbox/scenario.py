@@ -1,11 +1,11 @@
 """The scenario directory: one self-contained company state (see ARCHITECTURE.md).
 
-    scenario.toml            name, description, as_of; [procore] company_id, client_id,
-                             client_secret; [sage] company name; [generator] size, seed
-    procore/<resource>.json  JSON array of records as Procore returns them (+ `_scope`)
-    sage/<TABLE>.csv         one file per Sage table; header = Sage ODBC column names
-    control/<table>.csv      optional starting mappings
-    expected/exceptions.csv  optional answer key: exception_type, procore_id, sage_key
+scenario.toml            name, description, as_of; [procore] company_id, client_id,
+                         client_secret; [sage] company name; [generator] size, seed
+procore/<resource>.json  JSON array of records as Procore returns them (+ `_scope`)
+sage/<TABLE>.csv         one file per Sage table; header = Sage ODBC column names
+control/<table>.csv      optional starting mappings
+expected/exceptions.csv  optional answer key: exception_type, procore_id, sage_key
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def load_scenario(root: str | Path) -> Scenario:
         raise ScenarioError(f"{toml_path}: invalid TOML ({exc})") from exc
     try:
         p = data["procore"]
-        creds = ProcoreCredentials(int(p["company_id"]), str(p["client_id"]),
-                                   str(p["client_secret"]))
+        creds = ProcoreCredentials(
+            int(p["company_id"]), str(p["client_id"]), str(p["client_secret"])
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(
             f"{toml_path}: [procore] needs company_id (integer), client_id and client_secret"
@@ -84,6 +85,7 @@ def load_scenario(root: str | Path) -> Scenario:
         description=str(data.get("description", "")),
         as_of=str(data.get("as_of", "")),
         procore=creds,
-        meta={k: v for k, v in data.items() if k not in {"name", "description", "as_of",
-                                                          "procore"}},
+        meta={
+            k: v for k, v in data.items() if k not in {"name", "description", "as_of", "procore"}
+        },
     )

@@ -103,8 +103,7 @@ def _convert(node: Any, *, is_property: bool) -> Any:
         return {}
     out = dict(node)
     if "properties" in out:
-        out["properties"] = {k: _convert(v, is_property=True)
-                             for k, v in out["properties"].items()}
+        out["properties"] = {k: _convert(v, is_property=True) for k, v in out["properties"].items()}
     if isinstance(out.get("items"), dict):
         out["items"] = _convert(out["items"], is_property=False)
     if is_property:
@@ -171,15 +170,36 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "sub_jobs": ("id", "code", "name"),
     "budget_views": ("id", "name"),
     "budget_detail_rows": ("cost_code_id", "category_id", "original_budget_amount"),
-    "work_order_contracts": ("id", "number", "status", "vendor", "grand_total",
-                             "revised_contract", "retainage_percent", "updated_at"),
-    "purchase_order_contracts": ("id", "number", "status", "vendor", "grand_total",
-                                 "revised_contract", "retainage_percent", "updated_at"),
-    "commitment_change_orders": ("id", "contract_id", "number", "status", "grand_total",
-                                 "updated_at"),
+    "work_order_contracts": (
+        "id",
+        "number",
+        "status",
+        "vendor",
+        "grand_total",
+        "revised_contract",
+        "retainage_percent",
+        "updated_at",
+    ),
+    "purchase_order_contracts": (
+        "id",
+        "number",
+        "status",
+        "vendor",
+        "grand_total",
+        "revised_contract",
+        "retainage_percent",
+        "updated_at",
+    ),
+    "commitment_change_orders": (
+        "id",
+        "contract_id",
+        "number",
+        "status",
+        "grand_total",
+        "updated_at",
+    ),
     "prime_contracts": ("id", "number", "status", "grand_total", "updated_at"),
-    "prime_change_orders": ("id", "contract_id", "number", "status", "grand_total",
-                            "updated_at"),
+    "prime_change_orders": ("id", "contract_id", "number", "status", "grand_total", "updated_at"),
     "change_events": ("id", "number", "status", "updated_at"),
     "requisitions": ("id", "commitment_id", "number", "status", "summary", "updated_at"),
     "requisition_items": ("id", "item_type", "scheduled_value"),
@@ -208,5 +228,9 @@ def missing_key_fields(operation_id: str, resource: str, records: Any) -> list[s
     if isinstance(records, dict):
         records = [records]
     names = key_fields(operation_id, resource)
-    return [f"[{i}] {name}" for i, record in enumerate(records) for name in names
-            if record.get(name) is None]
+    return [
+        f"[{i}] {name}"
+        for i, record in enumerate(records)
+        for name in names
+        if record.get(name) is None
+    ]

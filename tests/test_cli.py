@@ -17,8 +17,13 @@ TIEOUT = [sys.executable, "-m", "orchestration"]
 
 
 def _run(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*TIEOUT, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [*TIEOUT, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_help_lists_the_commands() -> None:
@@ -73,7 +78,10 @@ def test_serve_answers_until_interrupted(tiny_scenario_dir: Path, tmp_path: Path
     env = {**os.environ, "TIEOUT_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
     proc = subprocess.Popen(
         [*TIEOUT, "sandbox", "serve", "--scenario", str(tiny_scenario_dir), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         url, lines, deadline = None, [], time.monotonic() + 90
@@ -95,8 +103,12 @@ def test_serve_answers_until_interrupted(tiny_scenario_dir: Path, tmp_path: Path
 
 
 def test_run_serves_and_checks_both_systems(tiny_scenario_dir: Path, tmp_path: Path) -> None:
-    done = _run("run", "--scenario", str(tiny_scenario_dir),
-                env={"TIEOUT_HOME": str(tmp_path / "home"), "COLUMNS": "200"})
+    done = _run(
+        "run",
+        "--scenario",
+        str(tiny_scenario_dir),
+        env={"TIEOUT_HOME": str(tmp_path / "home"), "COLUMNS": "200"},
+    )
     assert done.returncode == 0, done.stderr
     assert "JCM_MASTER__JOB" in done.stderr
     assert "failures: 0" in done.stderr
@@ -116,8 +128,15 @@ def test_serve_on_a_busy_port_says_to_pick_another(tiny_scenario_dir: Path, tmp_
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = _run("sandbox", "serve", "--scenario", str(tiny_scenario_dir), "--port",
-                    str(port), env={"TIEOUT_HOME": str(tmp_path / "home")})
+        done = _run(
+            "sandbox",
+            "serve",
+            "--scenario",
+            str(tiny_scenario_dir),
+            "--port",
+            str(port),
+            env={"TIEOUT_HOME": str(tmp_path / "home")},
+        )
     assert done.returncode == 1
     assert "--port 0" in done.stderr
     assert "Traceback" not in done.stderr
@@ -136,7 +155,7 @@ def test_run_names_an_invalid_sage_value(tiny_scenario_dir: Path, tmp_path: Path
     scenario = _copy_scenario(tiny_scenario_dir, tmp_path / "s")
     jobs = scenario / "sage" / "JCM_MASTER__JOB.csv"
     lines = jobs.read_text().splitlines()
-    lines[1] = "X" * 16 + lines[1][lines[1].index(","):]
+    lines[1] = "X" * 16 + lines[1][lines[1].index(",") :]
     jobs.write_text("\n".join(lines) + "\n")
     done = _run("run", "--scenario", str(scenario), env={"TIEOUT_HOME": str(tmp_path / "h")})
     assert done.returncode == 1

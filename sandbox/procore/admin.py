@@ -54,11 +54,13 @@ def _admin(handler):
         except AdminError as exc:
             return responses.json(exc.status, {"errors": str(exc)})
         except ValidationError as exc:
-            return responses.json(422, {"errors": exc.errors(include_url=False,
-                                                             include_context=False)})
+            return responses.json(
+                422, {"errors": exc.errors(include_url=False, include_context=False)}
+            )
         except (StoreError, KeyError) as exc:
-            return responses.json(404 if isinstance(exc, KeyError) else 400,
-                                  {"errors": str(exc).strip("'\"")})
+            return responses.json(
+                404 if isinstance(exc, KeyError) else 400, {"errors": str(exc).strip("'\"")}
+            )
         return responses.json(status, value)
 
     return endpoint
@@ -66,9 +68,13 @@ def _admin(handler):
 
 # --- health, stats, clock, reset -------------------------------------------------------
 async def health(request: Request, state: EmulatorState):
-    return 200, {"status": "ok", "scenario": state.scenario.name,
-                 "company_id": state.company_id, "now": state.clock.iso(),
-                 "records": sum(state.store.resources().values())}
+    return 200, {
+        "status": "ok",
+        "scenario": state.scenario.name,
+        "company_id": state.company_id,
+        "now": state.clock.iso(),
+        "records": sum(state.store.resources().values()),
+    }
 
 
 async def stats(request: Request, state: EmulatorState):
@@ -127,8 +133,9 @@ async def faults_patch(request: Request, state: EmulatorState):
     body = await _body(request)
     unknown = set(body) - set(FaultConfig.model_fields)
     if unknown:
-        raise AdminError(400, f"unknown fault kinds {sorted(unknown)}; "
-                              f"one of {list(FaultConfig.model_fields)}")
+        raise AdminError(
+            400, f"unknown fault kinds {sorted(unknown)}; one of {list(FaultConfig.model_fields)}"
+        )
     return 200, state.faults.patch(body).model_dump()
 
 
@@ -177,7 +184,7 @@ async def records_upsert(request: Request, state: EmulatorState):
     body = await _body(request)
     items = body["records"] if isinstance(body, dict) and "records" in body else [body]
     if not all(isinstance(item, dict) for item in items):
-        raise AdminError(400, "expected a record object or {\"records\": [...]}")
+        raise AdminError(400, 'expected a record object or {"records": [...]}')
     return 200, [state.store.upsert(name, item) for item in items]
 
 
@@ -215,11 +222,14 @@ async def records_action(request: Request, state: EmulatorState):
     if "ids" in body:
         ids = [record_key(i) for i in body["ids"]]
     elif "count" in body:
-        live = [r for r in state.store.query(name, body.get("scope") or {})
-                if (action == "restore") == bool(r.get(DELETED_AT))]
+        live = [
+            r
+            for r in state.store.query(name, body.get("scope") or {})
+            if (action == "restore") == bool(r.get(DELETED_AT))
+        ]
         ids = [record_key(r["id"]) for r in live[: int(body["count"])]]
     else:
-        raise AdminError(400, "give {\"ids\": [...]} or {\"count\": N}")
+        raise AdminError(400, 'give {"ids": [...]} or {"count": N}')
     if action == "hard_delete":
         return 200, {"deleted": state.store.hard_delete(name, ids), "ids": ids}
     changed = getattr(state.store, action)(name, ids)

@@ -43,8 +43,9 @@ class TokenStore:
         self._lock = threading.Lock()
 
     def issue(self, client_id: str, lifetime: int) -> Token:
-        token = Token("eyJ" + secrets.token_urlsafe(32), client_id, int(self._clock.now()),
-                      lifetime)
+        token = Token(
+            "eyJ" + secrets.token_urlsafe(32), client_id, int(self._clock.now()), lifetime
+        )
         with self._lock:
             self._tokens[token.value] = token
         return token

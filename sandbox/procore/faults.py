@@ -35,8 +35,11 @@ class FaultInjector:
             if reseed:
                 self._rng = random.Random(self._seed)
             storm = self._config.rate_limit_storm
-            self._storm_until = (self._clock.now() + storm.seconds
-                                 if storm is not None and storm.seconds is not None else None)
+            self._storm_until = (
+                self._clock.now() + storm.seconds
+                if storm is not None and storm.seconds is not None
+                else None
+            )
             self._shift_left = [s.times for s in self._config.page_shift]
 
     def patch(self, changes: dict[str, Any]) -> FaultConfig:
@@ -88,8 +91,9 @@ class FaultInjector:
             self.fired["rate_limit_storm"] += 1
             return fault.retry_after
 
-    def server_error(self, operation: str, *,
-                     named_only: bool = False) -> tuple[int, int | None] | None:
+    def server_error(
+        self, operation: str, *, named_only: bool = False
+    ) -> tuple[int, int | None] | None:
         """(status, Retry-After or None) when this request should fail with a 5xx."""
         with self._lock:
             fault = self._config.server_errors
@@ -103,8 +107,7 @@ class FaultInjector:
             self.fired[f"server_error_{status}"] += 1
             return status, (fault.retry_after if status == 503 else None)
 
-    def corrupt(self, operation: str, body: bytes, *,
-                named_only: bool = False) -> bytes | None:
+    def corrupt(self, operation: str, body: bytes, *, named_only: bool = False) -> bytes | None:
         """A broken version of a successful body, or None to send it intact."""
         with self._lock:
             fault = self._config.body_corruption

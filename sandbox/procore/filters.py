@@ -22,14 +22,23 @@ from typing import Any
 
 from sandbox.procore.resources import Endpoint
 
-RANGE_FILTERS = frozenset({"created_at", "updated_at", "payment_date", "received_date",
-                           "reviewed_at", "due_date", "invoiced_date", "paid_date"})
+RANGE_FILTERS = frozenset(
+    {
+        "created_at",
+        "updated_at",
+        "payment_date",
+        "received_date",
+        "reviewed_at",
+        "due_date",
+        "invoiced_date",
+        "paid_date",
+    }
+)
 BOOL_FILTERS = frozenset({"executed", "signature_required"})
 TEXT_FILTERS = frozenset({"name", "search"})
 _FILTER = re.compile(r"^filters\[(?P<name>[a-z_]+)\](?P<array>\[\])?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_STAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
 
 
 class FilterError(ValueError):
@@ -59,8 +68,9 @@ def deleted_mode(filters: Mapping[str, list[str]], endpoint: Endpoint) -> str:
     return "hide"
 
 
-def apply(records: Sequence[dict], filters: Mapping[str, list[str]],
-          endpoint: Endpoint) -> list[dict]:
+def apply(
+    records: Sequence[dict], filters: Mapping[str, list[str]], endpoint: Endpoint
+) -> list[dict]:
     """Records passing every supported filter (AND)."""
     rows = list(records)
     for name, values in filters.items():
@@ -177,7 +187,8 @@ def _bound(text: str, name: str, *, end: bool) -> datetime:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     raise FilterError(
         f"filters[{name}]: {text!r} is not ISO 8601 (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
-        "YYYY-MM-DDTHH:MM:SS+HH:MM)")
+        "YYYY-MM-DDTHH:MM:SS+HH:MM)"
+    )
 
 
 def _moment(value: Any) -> datetime | None:

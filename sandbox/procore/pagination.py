@@ -44,8 +44,9 @@ class Page:
         return out
 
 
-def sizes(endpoint: Endpoint, default_override: int | None,
-          max_override: int | None) -> tuple[int, int]:
+def sizes(
+    endpoint: Endpoint, default_override: int | None, max_override: int | None
+) -> tuple[int, int]:
     """(default, max) page size for an endpoint after settings overrides."""
     maximum = max_override or endpoint.max_per_page
     default = min(default_override or endpoint.default_per_page, maximum)
@@ -60,16 +61,18 @@ def _positive(raw: str | None) -> int | None:
     return value if value > 0 else None
 
 
-def paginate(records: Sequence, page_raw: str | None, per_page_raw: str | None,
-             default: int, maximum: int) -> Page:
+def paginate(
+    records: Sequence, page_raw: str | None, per_page_raw: str | None, default: int, maximum: int
+) -> Page:
     number = _positive(page_raw) or 1
     per_page = min(_positive(per_page_raw) or default, maximum)
     start = (number - 1) * per_page
-    return Page(number, per_page, len(records), list(records[start:start + per_page]))
+    return Page(number, per_page, len(records), list(records[start : start + per_page]))
 
 
-def link_header(base_url: str, path: str, query: Sequence[tuple[str, str]],
-                page: Page) -> str | None:
+def link_header(
+    base_url: str, path: str, query: Sequence[tuple[str, str]], page: Page
+) -> str | None:
     """The single `Link` header value, or None when there is no other page to name."""
     rels = page.rels()
     if not rels:

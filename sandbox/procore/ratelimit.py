@@ -59,15 +59,26 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, clock: Clock, hourly_limit: int, spike_limit: int,
-                 hourly_window: float = 3600, spike_window: float = 10) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        hourly_limit: int,
+        spike_limit: int,
+        hourly_window: float = 3600,
+        spike_window: float = 10,
+    ) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._buckets: dict[tuple, tuple[_Window, _Window]] = {}
         self.configure(hourly_limit, spike_limit, hourly_window, spike_window)
 
-    def configure(self, hourly_limit: int, spike_limit: int, hourly_window: float = 3600,
-                  spike_window: float = 10) -> None:
+    def configure(
+        self,
+        hourly_limit: int,
+        spike_limit: int,
+        hourly_window: float = 3600,
+        spike_window: float = 10,
+    ) -> None:
         """New limits; counters restart."""
         with self._lock:
             self._limits = (hourly_limit, spike_limit, hourly_window, spike_window)
@@ -111,7 +122,9 @@ class RateLimiter:
         bucket = self._buckets.get(key)
         if bucket is None:
             hourly_limit, spike_limit, hourly_window, spike_window = self._limits
-            bucket = (_Window(hourly_limit, hourly_window, now),
-                      _Window(spike_limit, spike_window, now))
+            bucket = (
+                _Window(hourly_limit, hourly_window, now),
+                _Window(spike_limit, spike_window, now),
+            )
             self._buckets[key] = bucket
         return bucket

@@ -59,8 +59,7 @@ def resolve_scope(state: EmulatorState, req: ReadRequest) -> dict[str, str]:
     """The `_scope` values this request selects, after Procore's 400/403/404 checks."""
     endpoint = req.endpoint
     company = state.company_id
-    for name, value in [*req.params.items(), *((k, v) for k, v in req.query
-                                               if k == "company_id")]:
+    for name, value in [*req.params.items(), *((k, v) for k, v in req.query if k == "company_id")]:
         if name == "company_id" and value.strip() and value.strip() != str(company):
             raise ApiError(403, "App is not connected to this company")
     scope: dict[str, str] = {}
@@ -113,8 +112,11 @@ def _check_parent(state: EmulatorState, key: str, value: str, scope: Mapping[str
 def _in_scope(record: Mapping[str, Any], scope: Mapping[str, str], resource: str) -> bool:
     """The record lives under this request's scope (only keys the resource has)."""
     own = record.get(SCOPE) or {}
-    return all(record_key(own.get(k)) == v for k, v in scope.items()
-               if k in RESOURCE_SCOPE.get(resource, ()))
+    return all(
+        record_key(own.get(k)) == v
+        for k, v in scope.items()
+        if k in RESOURCE_SCOPE.get(resource, ())
+    )
 
 
 # --- show ----------------------------------------------------------------------------
@@ -127,8 +129,7 @@ def _show(state: EmulatorState, req: ReadRequest, scope: dict[str, str]) -> dict
         return present(state, "me", rows[0], endpoint_fields(endpoint))
     record_id = _int_param("id", req.params["id"])
     record = state.store.get(endpoint.resource, record_id)
-    if record is None or record.get(DELETED_AT) or not _in_scope(record, scope,
-                                                                  endpoint.resource):
+    if record is None or record.get(DELETED_AT) or not _in_scope(record, scope, endpoint.resource):
         raise ApiError(404, _GONE)
     out = present(state, endpoint.resource, record, endpoint_fields(endpoint), show=True)
     _embed(state, endpoint.resource, record, endpoint.embed, scope, out)
@@ -156,8 +157,9 @@ def _list(state: EmulatorState, req: ReadRequest, scope: dict[str, str]) -> Read
 
     headers: dict[str, str] = {}
     if endpoint.paginated:
-        default, maximum = sizes(endpoint, state.settings.default_per_page,
-                                 state.settings.max_per_page)
+        default, maximum = sizes(
+            endpoint, state.settings.default_per_page, state.settings.max_per_page
+        )
         page = paginate(rows, req.arg("page"), req.arg("per_page"), default, maximum)
         headers = {"Total": str(page.total), "Per-Page": str(page.per_page)}
         link = link_header(req.base_url, req.path, req.query, page)
@@ -184,15 +186,22 @@ def scope_value(req: ReadRequest, key: str) -> str:
 
 
 # --- presentation --------------------------------------------------------------------
-def present(state: EmulatorState, resource: str, record: Mapping[str, Any],
-            fields: tuple[str, ...] | None = None, *, show: bool = False) -> dict:
+def present(
+    state: EmulatorState,
+    resource: str,
+    record: Mapping[str, Any],
+    fields: tuple[str, ...] | None = None,
+    *,
+    show: bool = False,
+) -> dict:
     """The record as one operation returns it (`project`), then drift faults (which may
     rename or retype a served field)."""
     return apply_drift(project(record, fields, show=show), state.faults.drifts(resource))
 
 
-def project(record: Mapping[str, Any], fields: tuple[str, ...] | None,
-            *, show: bool = False) -> dict:
+def project(
+    record: Mapping[str, Any], fields: tuple[str, ...] | None, *, show: bool = False
+) -> dict:
     """A stored record seen through one operation: no private `_…` keys (`_scope`,
     `_show`), show-view overrides from `_show`, then only the operation's top-level
     `fields` in schema order (None keeps every key). Values are not copied."""
@@ -204,8 +213,14 @@ def project(record: Mapping[str, Any], fields: tuple[str, ...] | None,
     return out
 
 
-def _embed(state: EmulatorState, resource: str, record: Mapping[str, Any],
-           children: Mapping[str, str], scope: Mapping[str, str], out: dict) -> None:
+def _embed(
+    state: EmulatorState,
+    resource: str,
+    record: Mapping[str, Any],
+    children: Mapping[str, str],
+    scope: Mapping[str, str],
+    out: dict,
+) -> None:
     """Attach child records (show `embed`, list `view=`) under their keys."""
     for key, child in children.items():
         parent_keys = [k for k in RESOURCE_SCOPE[child] if k not in RESOURCE_SCOPE[resource]]
@@ -226,9 +241,16 @@ def v2_ids(value: Any) -> Any:
     if isinstance(value, list):
         return [v2_ids(v) for v in value]
     if isinstance(value, dict):
-        return {k: (str(v) if (k == "id" or k.endswith("_id")) and isinstance(v, int)
-                    and not isinstance(v, bool) else v2_ids(v))
-                for k, v in value.items()}
+        return {
+            k: (
+                str(v)
+                if (k == "id" or k.endswith("_id"))
+                and isinstance(v, int)
+                and not isinstance(v, bool)
+                else v2_ids(v)
+            )
+            for k, v in value.items()
+        }
     return value
 
 

@@ -34,8 +34,7 @@ async def handle(request: Request) -> Response:
     return response
 
 
-async def _pipeline(state: EmulatorState, request: Request, matched, operation: str
-                    ) -> Response:
+async def _pipeline(state: EmulatorState, request: Request, matched, operation: str) -> Response:
     delay = state.faults.latency(operation)
     if delay:
         await asyncio.sleep(delay)
@@ -47,9 +46,14 @@ async def _pipeline(state: EmulatorState, request: Request, matched, operation: 
     limits = decision.headers()
     if token is None:
         return responses.json(
-            401, {"error": "invalid_token", "error_description": responses.INVALID_TOKEN},
-            {**limits, "WWW-Authenticate": 'Bearer realm="Procore", error="invalid_token", '
-                                           f'error_description="{responses.INVALID_TOKEN}"'})
+            401,
+            {"error": "invalid_token", "error_description": responses.INVALID_TOKEN},
+            {
+                **limits,
+                "WWW-Authenticate": 'Bearer realm="Procore", error="invalid_token", '
+                f'error_description="{responses.INVALID_TOKEN}"',
+            },
+        )
     if not decision.allowed:
         return _too_many(state, decision)
     storm = state.faults.storm(operation)
@@ -60,8 +64,9 @@ async def _pipeline(state: EmulatorState, request: Request, matched, operation: 
     if failure is not None:
         status, retry_after = failure
         extra = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        return responses.json(status, responses.error_body(status, _5XX_TEXT[status], v2=v2),
-                              {**limits, **extra})
+        return responses.json(
+            status, responses.error_body(status, _5XX_TEXT[status], v2=v2), {**limits, **extra}
+        )
     try:
         if matched is None:
             raise ApiError(404, "Not found")
@@ -69,16 +74,25 @@ async def _pipeline(state: EmulatorState, request: Request, matched, operation: 
             raise ApiError(405, "Method not allowed", {"Allow": "GET"})
         endpoint, params = matched
         _check_company(state, endpoint.operation_id, company_header)
-        result = read(state, ReadRequest(
-            endpoint=endpoint, params=params, query=request.query_params.multi_items(),
-            base_url=f"{request.url.scheme}://{request.url.netloc}", path=request.url.path))
+        result = read(
+            state,
+            ReadRequest(
+                endpoint=endpoint,
+                params=params,
+                query=request.query_params.multi_items(),
+                base_url=f"{request.url.scheme}://{request.url.netloc}",
+                path=request.url.path,
+            ),
+        )
     except ApiError as exc:
-        return responses.json(exc.status, responses.error_body(exc.status, exc.message, v2=v2),
-                              {**limits, **exc.headers})
+        return responses.json(
+            exc.status,
+            responses.error_body(exc.status, exc.message, v2=v2),
+            {**limits, **exc.headers},
+        )
     body = jsonio.dumps(result.body).encode("utf-8")
     broken = state.faults.corrupt(operation, body)
-    return responses.raw(200, broken if broken is not None else body,
-                         {**limits, **result.headers})
+    return responses.raw(200, broken if broken is not None else body, {**limits, **result.headers})
 
 
 def _check_company(state: EmulatorState, operation: str, header: str) -> None:
@@ -95,5 +109,6 @@ def _too_many(state: EmulatorState, decision: Decision) -> Response:
     headers = decision.headers()
     if state.settings.rate_limit_body == "json":
         return responses.json(429, {"errors": responses.RATE_LIMIT_MESSAGE}, headers)
-    return responses.raw(429, responses.RATE_LIMIT_MESSAGE.encode(), headers,
-                         media_type=responses.TEXT_TYPE)
+    return responses.raw(
+        429, responses.RATE_LIMIT_MESSAGE.encode(), headers, media_type=responses.TEXT_TYPE
+    )

@@ -46,6 +46,8 @@ class Router:
 
 
 def _compile(template: str) -> re.Pattern[str]:
-    regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[0-9]+)", re.escape(template).replace(
-        r"\{", "{").replace(r"\}", "}"))
+    regex = _PARAM.sub(
+        lambda m: f"(?P<{m.group(1)}>[0-9]+)",
+        re.escape(template).replace(r"\{", "{").replace(r"\}", "}"),
+    )
     return re.compile(f"^{regex}$")

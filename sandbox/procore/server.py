@@ -28,9 +28,16 @@ from sandbox.scenario import Scenario
 class EmulatorServer:
     """One emulator on `host:port` (127.0.0.1 and a free port by default)."""
 
-    def __init__(self, scenario: Scenario, settings: EmulatorSettings | None = None, *,
-                 host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
-                 startup_timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        settings: EmulatorSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+        startup_timeout: float = 15.0,
+    ) -> None:
         self.scenario = scenario
         self.settings = settings or EmulatorSettings()
         self.app = create_app(scenario, self.settings)
@@ -79,8 +86,13 @@ class EmulatorServer:
         self._port = sock.getsockname()[1]
 
     def _make_server(self) -> uvicorn.Server:
-        config = uvicorn.Config(self.app, log_level=self._log_level, access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            self.app,
+            log_level=self._log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
         return uvicorn.Server(config)
 
     def start(self) -> Self:
@@ -89,8 +101,9 @@ class EmulatorServer:
             return self
         self._bind()
         self._server = self._make_server()
-        self._thread = threading.Thread(target=self._run, name=f"procore-emulator:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"procore-emulator:{self.port}", daemon=True
+        )
         self._thread.start()
         self._wait_healthy()
         return self
@@ -116,8 +129,10 @@ class EmulatorServer:
                     pass
             time.sleep(0.02)
         self.stop()
-        raise RuntimeError(f"the Procore emulator did not answer within "
-                           f"{self._startup_timeout:.0f} s on {self.url}")
+        raise RuntimeError(
+            f"the Procore emulator did not answer within "
+            f"{self._startup_timeout:.0f} s on {self.url}"
+        )
 
     def stop(self) -> None:
         if self._server is not None:
@@ -145,7 +160,12 @@ class EmulatorServer:
         self.stop()
 
 
-def serve(scenario: Scenario, settings: EmulatorSettings | None = None, *,
-          host: str = "127.0.0.1", port: int = 0) -> None:
+def serve(
+    scenario: Scenario,
+    settings: EmulatorSettings | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> None:
     """Blocking: serve `scenario` until interrupted."""
     EmulatorServer(scenario, settings, host=host, port=port, log_level="info").serve_forever()

@@ -24,8 +24,9 @@ class ServerErrors(_Model):
     """Answer with 500/502/503 (503 carries `Retry-After`) at `rate` (0..1, seeded RNG)."""
 
     rate: float = Field(1.0, ge=0, le=1)
-    statuses: list[Literal[500, 502, 503]] = Field(default_factory=lambda: [500, 502, 503],
-                                                    min_length=1)
+    statuses: list[Literal[500, 502, 503]] = Field(
+        default_factory=lambda: [500, 502, 503], min_length=1
+    )
     next_requests: int | None = Field(None, ge=0, description="only the next N matching requests")
     operation: str | None = Field(None, description="only this operationId")
     retry_after: int = Field(1, ge=0, description="seconds, sent with 503")
@@ -126,12 +127,12 @@ class FaultConfig(_Model):
             if key == "page_shift":
                 resource, _, mode = value.partition(":")
                 data.setdefault("page_shift", []).append(
-                    {"resource": resource, "mode": mode or "touch"})
+                    {"resource": resource, "mode": mode or "touch"}
+                )
                 continue
             kind, dot, name = key.partition(".")
             if not dot or kind not in cls.model_fields:
-                raise ValueError(
-                    f"fault {spec!r}: KIND is one of {', '.join(cls.model_fields)}")
+                raise ValueError(f"fault {spec!r}: KIND is one of {', '.join(cls.model_fields)}")
             parsed: Any = [int(v) for v in value.split(",")] if name == "statuses" else value
             data.setdefault(kind, {})[name] = parsed
         return cls.model_validate(data)
@@ -141,7 +142,8 @@ def _drift_spec(value: str) -> dict[str, Any]:
     parts = value.split(":")
     if len(parts) != 3:
         raise ValueError(
-            f"schema_drift={value!r}: expected RESOURCE:FIELD:TYPE or RESOURCE:FIELD:rename=NEW")
+            f"schema_drift={value!r}: expected RESOURCE:FIELD:TYPE or RESOURCE:FIELD:rename=NEW"
+        )
     resource, field, change = parts
     if change.startswith("rename="):
         return {"resource": resource, "field": field, "rename_to": change[7:]}
@@ -157,11 +159,13 @@ class EmulatorSettings(_Model):
     hourly_window: float = Field(3600, gt=0)
     spike_window: float = Field(10, gt=0)
     strict_company_header: bool = Field(
-        False, description="require Procore-Company-Id on /me and /companies too (DMSA/MPR)")
+        False, description="require Procore-Company-Id on /me and /companies too (DMSA/MPR)"
+    )
     missing_company_header_status: int = Field(400, ge=400, le=499)
     default_per_page: int | None = Field(None, ge=1, description="override every endpoint's")
     max_per_page: int | None = Field(None, ge=1, description="override every endpoint's")
     rate_limit_body: Literal["text", "json"] = Field(
-        "text", description="429 body: Procore's bare sentence, or {'errors': sentence}")
+        "text", description="429 body: Procore's bare sentence, or {'errors': sentence}"
+    )
     seed: int = 0
     faults: FaultConfig = Field(default_factory=FaultConfig)

@@ -30,8 +30,7 @@ class EmulatorState:
     initial_settings: EmulatorSettings = field(default_factory=EmulatorSettings)
 
     @classmethod
-    def create(cls, scenario: Scenario, settings: EmulatorSettings | None = None
-               ) -> EmulatorState:
+    def create(cls, scenario: Scenario, settings: EmulatorSettings | None = None) -> EmulatorState:
         settings = settings or EmulatorSettings()
         clock = Clock()
         return cls(
@@ -40,8 +39,13 @@ class EmulatorState:
             clock=clock,
             store=Store.from_dir(scenario.procore_dir, clock),
             tokens=TokenStore(clock),
-            limiter=RateLimiter(clock, settings.hourly_limit, settings.spike_limit,
-                                settings.hourly_window, settings.spike_window),
+            limiter=RateLimiter(
+                clock,
+                settings.hourly_limit,
+                settings.spike_limit,
+                settings.hourly_window,
+                settings.spike_window,
+            ),
             faults=FaultInjector(settings.faults, settings.seed, clock),
             stats=Stats(),
             router=Router(ENDPOINTS),
@@ -55,8 +59,12 @@ class EmulatorState:
     def apply_settings(self, settings: EmulatorSettings) -> None:
         """Switch to new settings at runtime; rate-limit counters restart."""
         self.settings = settings
-        self.limiter.configure(settings.hourly_limit, settings.spike_limit,
-                               settings.hourly_window, settings.spike_window)
+        self.limiter.configure(
+            settings.hourly_limit,
+            settings.spike_limit,
+            settings.hourly_window,
+            settings.spike_window,
+        )
 
     def reset(self) -> None:
         """Back to just-started: the settings it was created with, scenario data, no

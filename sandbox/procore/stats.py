@@ -31,7 +31,8 @@ class Stats:
                 "rate_limited": by_status.get("429", 0),
                 "by_operation": {op: sum(c.values()) for op, c in sorted(self._by_op.items())},
                 "by_status": dict(sorted(by_status.items())),
-                "by_operation_status": {op: dict(sorted(c.items()))
-                                        for op, c in sorted(self._by_op.items())},
+                "by_operation_status": {
+                    op: dict(sorted(c.items())) for op, c in sorted(self._by_op.items())
+                },
                 "faults": dict(sorted((faults or Counter()).items())),
             }

@@ -105,12 +105,14 @@ class Store:
                 if not isinstance(record, Mapping):
                     raise StoreError(f"record {n} is not an object")
                 scope = record.get(SCOPE)
-                missing = [k for k in required if not isinstance(scope, Mapping)
-                           or scope.get(k) is None]
+                missing = [
+                    k for k in required if not isinstance(scope, Mapping) or scope.get(k) is None
+                ]
                 if missing:
                     raise StoreError(
                         f"{resource} record {n} (id {record.get('id')!r}) has no `_scope` "
-                        f"value for {missing}")
+                        f"value for {missing}"
+                    )
                 self._put(resource, dict(record))
 
     def _clear(self) -> None:
@@ -252,8 +254,11 @@ class Store:
     def _bump(self, resource: str, new: dict, old: dict | None, *, force: bool = True) -> None:
         if not force:
             return
-        if UPDATED_AT in new or (old is not None and UPDATED_AT in old) or self.has_field(
-                resource, UPDATED_AT):
+        if (
+            UPDATED_AT in new
+            or (old is not None and UPDATED_AT in old)
+            or self.has_field(resource, UPDATED_AT)
+        ):
             new[UPDATED_AT] = self._stamp((old or new).get(UPDATED_AT))
 
     def _pairs(self, record: Mapping[str, Any]) -> list[tuple[str, str]]:

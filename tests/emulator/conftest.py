@@ -55,9 +55,14 @@ def admin(srv: EmulatorServer, _admin: httpx.Client) -> httpx.Client:
 
 
 def get_token(http: httpx.Client) -> str:
-    response = http.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": f.CLIENT_ID,
-        "client_secret": f.CLIENT_SECRET})
+    response = http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": f.CLIENT_ID,
+            "client_secret": f.CLIENT_SECRET,
+        },
+    )
     response.raise_for_status()
     return response.json()["access_token"]
 
@@ -71,8 +76,9 @@ def _api(_server: EmulatorServer) -> Iterator[httpx.Client]:
 @pytest.fixture
 def api(srv: EmulatorServer, _api: httpx.Client, http: httpx.Client) -> httpx.Client:
     """An authenticated client with the company header set (fresh token per test)."""
-    _api.headers.update({"Authorization": f"Bearer {get_token(http)}",
-                         "Procore-Company-Id": str(f.COMPANY_ID)})
+    _api.headers.update(
+        {"Authorization": f"Bearer {get_token(http)}", "Procore-Company-Id": str(f.COMPANY_ID)}
+    )
     return _api
 
 

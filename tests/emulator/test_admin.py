@@ -26,8 +26,7 @@ def test_stats_count_per_operation_and_status_and_reset(api, admin, http) -> Non
     admin.get("/health")  # the control plane is not counted
     stats = admin.get("/stats").json()
     assert stats["by_operation"]["RestV10RequisitionsGet"] == 4
-    assert stats["by_operation_status"]["RestV10RequisitionsGet"] == {
-        "200": 2, "400": 1, "401": 1}
+    assert stats["by_operation_status"]["RestV10RequisitionsGet"] == {"200": 2, "400": 1, "401": 1}
     assert stats["by_operation"]["unknown"] == 1
     assert stats["by_operation"]["OauthTokenPost"] == 1  # the api fixture's token
     assert stats["total"] == 6 and stats["by_status"]["200"] == 3
@@ -50,8 +49,13 @@ def test_touch_bumps_updated_at_and_surfaces_in_an_incremental_read(api, admin) 
     admin.post("/clock", json={"set": "2025-01-01T00:00:00Z"})
     touched = admin.post("/records/requisitions/touch", json={"ids": [REQ2, REQ4]}).json()
     assert {r["updated_at"][:16] for r in touched} == {"2025-01-01T00:00"}
-    changed = api.get(REQS, params={
-        "project_id": P1, "filters[updated_at]": "2024-12-31T00:00:00Z...2025-01-02T00:00:00Z"})
+    changed = api.get(
+        REQS,
+        params={
+            "project_id": P1,
+            "filters[updated_at]": "2024-12-31T00:00:00Z...2025-01-02T00:00:00Z",
+        },
+    )
     assert [r["id"] for r in changed.json()] == [REQ2, REQ4]
 
 
@@ -61,8 +65,9 @@ def test_touch_count_picks_the_first_n_live_records(admin) -> None:
 
 
 def test_patch_changes_fields_and_bumps_updated_at(api, admin) -> None:
-    patched = admin.patch(f"/records/requisitions/{REQ1}",
-                          json={"total_claimed_amount": "27500.10"}).json()
+    patched = admin.patch(
+        f"/records/requisitions/{REQ1}", json={"total_claimed_amount": "27500.10"}
+    ).json()
     assert patched["total_claimed_amount"] == "27500.10"
     bumped = datetime.fromisoformat(patched["updated_at"].replace("Z", "+00:00")).timestamp()
     assert abs(bumped - admin.get("/clock").json()["now"]) < 5
@@ -72,15 +77,16 @@ def test_patch_changes_fields_and_bumps_updated_at(api, admin) -> None:
 
 
 def test_an_explicit_updated_at_is_respected(admin) -> None:
-    patched = admin.patch(f"/records/requisitions/{REQ1}",
-                          json={"status": "draft", "updated_at": "2024-07-01T00:00:00Z"}).json()
+    patched = admin.patch(
+        f"/records/requisitions/{REQ1}",
+        json={"status": "draft", "updated_at": "2024-07-01T00:00:00Z"},
+    ).json()
     assert patched["updated_at"] == "2024-07-01T00:00:00Z"
 
 
 def test_soft_delete_restore_and_hard_delete(api, admin) -> None:
     path = "/rest/v1.0/work_order_contracts"
-    deleted = admin.post("/records/work_order_contracts/soft_delete",
-                         json={"ids": [WOC2]}).json()
+    deleted = admin.post("/records/work_order_contracts/soft_delete", json={"ids": [WOC2]}).json()
     assert deleted[0]["deleted_at"] and deleted[0]["updated_at"] == deleted[0]["deleted_at"]
     live = api.get(path, params={"project_id": P1}).json()
     assert [r["id"] for r in live] == [WOC1]
@@ -104,8 +110,9 @@ def test_upsert_a_new_record_and_replace_one(api, admin) -> None:
     ids = [r["id"] for r in api.get(REQS, params={"project_id": P1}).json()]
     assert ids[-1] == REQ4 + 10
     stripped = {k: v for k, v in f.requisition(REQ1, P1).items() if k != "_scope"}
-    replaced = admin.post("/records/requisitions", json={
-        "records": [{**stripped, "status": "revise_and_resubmit"}]}).json()[0]
+    replaced = admin.post(
+        "/records/requisitions", json={"records": [{**stripped, "status": "revise_and_resubmit"}]}
+    ).json()[0]
     assert replaced["_scope"] == {"project_id": P1}
     missing_scope = {k: v for k, v in f.requisition(1, P1).items() if k != "_scope"}
     assert admin.post("/records/requisitions", json=missing_scope).status_code == 400

@@ -33,8 +33,9 @@ def test_server_errors_for_the_next_n_requests(api, admin) -> None:
 
 
 def test_503_carries_retry_after(api, admin) -> None:
-    admin.patch("/faults", json={"server_errors": {"statuses": [503], "retry_after": 7,
-                                                   "next_requests": 1}})
+    admin.patch(
+        "/faults", json={"server_errors": {"statuses": [503], "retry_after": 7, "next_requests": 1}}
+    )
     response = _get(api)
     assert response.status_code == 503 and response.headers["Retry-After"] == "7"
 
@@ -57,12 +58,19 @@ def test_faults_limited_to_one_operation(api, admin) -> None:
 
 
 def test_oauth_is_only_faulted_when_named(api, admin, http) -> None:
-    creds = {"grant_type": "client_credentials", "client_id": f.CLIENT_ID,
-             "client_secret": f.CLIENT_SECRET}
+    creds = {
+        "grant_type": "client_credentials",
+        "client_id": f.CLIENT_ID,
+        "client_secret": f.CLIENT_SECRET,
+    }
     admin.patch("/faults", json={"server_errors": {}})
     assert http.post("/oauth/token", data=creds).status_code == 200
-    admin.patch("/faults", json={"server_errors": {"operation": "OauthTokenPost",
-                                                   "statuses": [502], "next_requests": 1}})
+    admin.patch(
+        "/faults",
+        json={
+            "server_errors": {"operation": "OauthTokenPost", "statuses": [502], "next_requests": 1}
+        },
+    )
     assert http.post("/oauth/token", data=creds).status_code == 502
     assert http.post("/oauth/token", data=creds).status_code == 200
 
@@ -107,16 +115,23 @@ def test_body_corruption(api, admin, mode: str) -> None:
 
 
 def test_schema_drift_changes_type_and_name(api, admin) -> None:
-    admin.patch("/faults", json={"schema_drift": [
-        {"resource": "requisitions", "field": "total_claimed_amount", "to_type": "number"},
-        {"resource": "requisitions", "field": "invoice_number", "rename_to": "invoice_no"},
-    ]})
+    admin.patch(
+        "/faults",
+        json={
+            "schema_drift": [
+                {"resource": "requisitions", "field": "total_claimed_amount", "to_type": "number"},
+                {"resource": "requisitions", "field": "invoice_number", "rename_to": "invoice_no"},
+            ]
+        },
+    )
     response = _get(api)
     assert '"total_claimed_amount":26000.00' in response.text  # digits kept, no float noise
     record = response.json()[0]
     assert "invoice_number" not in record and record["invoice_no"] == "INV-1"
-    assert any("total_claimed_amount" in e
-               for e in validate_records("RestV10RequisitionsGet", response.json()))
+    assert any(
+        "total_claimed_amount" in e
+        for e in validate_records("RestV10RequisitionsGet", response.json())
+    )
     show = api.get(f"{REQS}/{REQ1}", params={"project_id": P1}).json()
     assert isinstance(show["total_claimed_amount"], float)
     other = api.get("/rest/v1.0/vendors", params={"company_id": f.COMPANY_ID})
@@ -125,8 +140,7 @@ def test_schema_drift_changes_type_and_name(api, admin) -> None:
 
 def test_page_shift_touch_moves_a_later_record_out_of_the_window(api, admin) -> None:
     admin.patch("/faults", json={"page_shift": [{"resource": "requisitions", "mode": "touch"}]})
-    window = {"filters[updated_at]": "2024-01-01T00:00:00Z...2024-06-01T00:00:00Z",
-              "per_page": 2}
+    window = {"filters[updated_at]": "2024-01-01T00:00:00Z...2024-06-01T00:00:00Z", "per_page": 2}
     first = _get(api, **window)
     assert first.headers["Total"] == "4"
     second = api.get(first.links["next"]["url"])
@@ -138,8 +152,9 @@ def test_page_shift_touch_moves_a_later_record_out_of_the_window(api, admin) -> 
 
 
 def test_page_shift_insert_front_duplicates_across_pages(api, admin) -> None:
-    admin.patch("/faults", json={"page_shift": [{"resource": "requisitions",
-                                                 "mode": "insert_front"}]})
+    admin.patch(
+        "/faults", json={"page_shift": [{"resource": "requisitions", "mode": "insert_front"}]}
+    )
     first = _get(api, per_page=2)
     second = api.get(first.links["next"]["url"])
     ids = [r["id"] for r in first.json() + second.json()]
@@ -148,8 +163,10 @@ def test_page_shift_insert_front_duplicates_across_pages(api, admin) -> None:
 
 
 def test_page_shift_delete_front_skips_a_record(api, admin) -> None:
-    admin.patch("/faults", json={"page_shift": [{"resource": "sub_jobs",
-                                                 "mode": "delete_front", "times": 1}]})
+    admin.patch(
+        "/faults",
+        json={"page_shift": [{"resource": "sub_jobs", "mode": "delete_front", "times": 1}]},
+    )
     first = api.get("/rest/v1.0/sub_jobs", params={"project_id": P3, "per_page": 2})
     second = api.get(first.links["next"]["url"])
     assert [r["id"] for r in first.json()] == [3_000_300, 3_000_301]
@@ -168,12 +185,18 @@ def test_clearing_and_validating_faults(admin) -> None:
 
 
 def test_faults_from_cli_style_specs() -> None:
-    config = FaultConfig.from_specs([
-        "server_errors.rate=0.25", "server_errors.statuses=502,503", "latency.seconds=0.5",
-        "rate_limit_storm.next_requests=3", "body_corruption.mode=malformed",
-        "schema_drift=requisitions:total_claimed_amount:number",
-        "schema_drift=vendors:name:rename=vendor_name", "page_shift=requisitions:insert_front",
-    ])
+    config = FaultConfig.from_specs(
+        [
+            "server_errors.rate=0.25",
+            "server_errors.statuses=502,503",
+            "latency.seconds=0.5",
+            "rate_limit_storm.next_requests=3",
+            "body_corruption.mode=malformed",
+            "schema_drift=requisitions:total_claimed_amount:number",
+            "schema_drift=vendors:name:rename=vendor_name",
+            "page_shift=requisitions:insert_front",
+        ]
+    )
     assert config.server_errors.rate == 0.25 and config.server_errors.statuses == [502, 503]
     assert config.latency.seconds == 0.5 and config.rate_limit_storm.next_requests == 3
     assert config.body_corruption.mode == "malformed"
@@ -185,8 +208,9 @@ def test_faults_from_cli_style_specs() -> None:
 
 
 def test_faults_in_settings_apply_from_the_start(api, admin) -> None:
-    admin.patch("/settings", json={"faults": {"server_errors": {"next_requests": 1,
-                                                                "statuses": [500]}}})
+    admin.patch(
+        "/settings", json={"faults": {"server_errors": {"next_requests": 1, "statuses": [500]}}}
+    )
     assert _get(api).status_code == 500
     assert _get(api).status_code == 200
     ids = [r["id"] for r in _get(api).json()]

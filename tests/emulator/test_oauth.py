@@ -8,8 +8,11 @@ import pytest
 from . import factories as f
 from .conftest import get_token
 
-GOOD = {"grant_type": "client_credentials", "client_id": f.CLIENT_ID,
-        "client_secret": f.CLIENT_SECRET}
+GOOD = {
+    "grant_type": "client_credentials",
+    "client_id": f.CLIENT_ID,
+    "client_secret": f.CLIENT_SECRET,
+}
 
 
 def _me(http: httpx.Client, token: str) -> httpx.Response:
@@ -18,8 +21,11 @@ def _me(http: httpx.Client, token: str) -> httpx.Response:
 
 @pytest.mark.parametrize("encoding", ["form", "json", "multipart"])
 def test_client_credentials_in_every_encoding(srv, http, encoding: str) -> None:
-    kwargs = {"form": {"data": GOOD}, "json": {"json": GOOD},
-              "multipart": {"files": {k: (None, v) for k, v in GOOD.items()}}}[encoding]
+    kwargs = {
+        "form": {"data": GOOD},
+        "json": {"json": GOOD},
+        "multipart": {"files": {k: (None, v) for k, v in GOOD.items()}},
+    }[encoding]
     response = http.post("/oauth/token", **kwargs)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json; charset=utf-8"
@@ -31,8 +37,11 @@ def test_client_credentials_in_every_encoding(srv, http, encoding: str) -> None:
 
 
 def test_basic_auth_credentials_are_accepted(srv, http) -> None:
-    response = http.post("/oauth/token", data={"grant_type": "client_credentials"},
-                          auth=(f.CLIENT_ID, f.CLIENT_SECRET))
+    response = http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(f.CLIENT_ID, f.CLIENT_SECRET),
+    )
     assert response.status_code == 200
 
 
@@ -47,11 +56,11 @@ def test_wrong_credentials_are_401_invalid_client(srv, http, field: str) -> None
 def test_unsupported_and_missing_grant_are_400(srv, http) -> None:
     bad = http.post("/oauth/token", data={**GOOD, "grant_type": "password"})
     assert bad.status_code == 400 and bad.json()["error"] == "unsupported_grant_type"
-    missing = http.post("/oauth/token", data={k: v for k, v in GOOD.items()
-                                                         if k != "grant_type"})
+    missing = http.post("/oauth/token", data={k: v for k, v in GOOD.items() if k != "grant_type"})
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
-    refresh = http.post("/oauth/token",
-                         data={**GOOD, "grant_type": "refresh_token", "refresh_token": "x"})
+    refresh = http.post(
+        "/oauth/token", data={**GOOD, "grant_type": "refresh_token", "refresh_token": "x"}
+    )
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
 
 
@@ -80,8 +89,7 @@ def test_missing_or_unknown_bearer_is_401(srv, http, header: str | None) -> None
     headers = {"Procore-Company-Id": str(f.COMPANY_ID)}
     if header:
         headers["Authorization"] = header
-    response = http.get("/rest/v1.0/vendors", params={"company_id": f.COMPANY_ID},
-                         headers=headers)
+    response = http.get("/rest/v1.0/vendors", params={"company_id": f.COMPANY_ID}, headers=headers)
     assert response.status_code == 401
     assert "The access token is invalid" in response.text
     assert response.headers["content-type"] == "application/json; charset=utf-8"
@@ -103,8 +111,10 @@ def test_token_info(srv, http, admin) -> None:
 
 def test_revoke_kills_the_token_and_always_answers_200(srv, http) -> None:
     token = get_token(http)
-    revoked = http.post("/oauth/revoke", data={
-        "token": token, "client_id": f.CLIENT_ID, "client_secret": f.CLIENT_SECRET})
+    revoked = http.post(
+        "/oauth/revoke",
+        data={"token": token, "client_id": f.CLIENT_ID, "client_secret": f.CLIENT_SECRET},
+    )
     assert revoked.status_code == 200
     assert _me(http, token).status_code == 401
     unknown = http.post("/oauth/revoke", data={"token": "never-issued"})

@@ -50,28 +50,44 @@ def test_budget_detail_rows_keep_only_their_view_columns_beyond_the_schema(api) 
     from .dataset import BUDGET_VIEW
 
     op = "RestV10BudgetViewsBudgetViewIdDetailRowsGet"
-    rows = api.get(f"/rest/v1.0/budget_views/{BUDGET_VIEW}/detail_rows",
-                   params={"project_id": P1}).json()
+    rows = api.get(
+        f"/rest/v1.0/budget_views/{BUDGET_VIEW}/detail_rows", params={"project_id": P1}
+    ).json()
     declared = set(schema_for(op)["properties"])
     assert {k for r in rows for k in r} - declared == {"Revised Budget"}
 
 
-@pytest.mark.parametrize(("path", "op", "absent"), [
-    ("/rest/v1.0/requisitions", "RestV10RequisitionsGet",
-     {"vendor_id", "previous_requisition_id", "invoice_type"}),
-    (f"/rest/v1.0/requisitions/{REQ1}", "RestV10RequisitionsIdGet",
-     {"vendor_id", "previous_requisition_id", "invoice_type"}),
-    ("/rest/v1.1/requisitions", "RestV11RequisitionsGet", {"comment"}),
-    ("/rest/v1.0/projects", "RestV10ProjectsGet", {"is_erp_integrated"}),
-    ("/rest/v1.1/projects", "RestV11ProjectsGet", {"is_erp_integrated", "stage"}),
-    ("/rest/v1.0/prime_contracts", "RestV10PrimeContractsGet", {"revised_contract_amount"}),
-    ("/rest/v1.0/payment_applications/4650000001", "RestV10PaymentApplicationsIdGet",
-     {"created_at", "updated_at"}),
-    (f"/rest/v1.0/projects/{P1}/direct_costs/{DC1}", "RestV10ProjectsProjectIdDirectCostsIdGet",
-     {"amount"}),
-    ("/rest/v1.0/work_order_contracts", "RestV10WorkOrderContractsGet", {"line_items"}),
-    ("/rest/v1.0/payment_applications", "RestV10PaymentApplicationsGet", {"g703"}),
-])
+@pytest.mark.parametrize(
+    ("path", "op", "absent"),
+    [
+        (
+            "/rest/v1.0/requisitions",
+            "RestV10RequisitionsGet",
+            {"vendor_id", "previous_requisition_id", "invoice_type"},
+        ),
+        (
+            f"/rest/v1.0/requisitions/{REQ1}",
+            "RestV10RequisitionsIdGet",
+            {"vendor_id", "previous_requisition_id", "invoice_type"},
+        ),
+        ("/rest/v1.1/requisitions", "RestV11RequisitionsGet", {"comment"}),
+        ("/rest/v1.0/projects", "RestV10ProjectsGet", {"is_erp_integrated"}),
+        ("/rest/v1.1/projects", "RestV11ProjectsGet", {"is_erp_integrated", "stage"}),
+        ("/rest/v1.0/prime_contracts", "RestV10PrimeContractsGet", {"revised_contract_amount"}),
+        (
+            "/rest/v1.0/payment_applications/4650000001",
+            "RestV10PaymentApplicationsIdGet",
+            {"created_at", "updated_at"},
+        ),
+        (
+            f"/rest/v1.0/projects/{P1}/direct_costs/{DC1}",
+            "RestV10ProjectsProjectIdDirectCostsIdGet",
+            {"amount"},
+        ),
+        ("/rest/v1.0/work_order_contracts", "RestV10WorkOrderContractsGet", {"line_items"}),
+        ("/rest/v1.0/payment_applications", "RestV10PaymentApplicationsGet", {"g703"}),
+    ],
+)
 def test_each_view_serves_only_its_own_fields(api, path: str, op: str, absent: set) -> None:
     """The store holds the union of list/show/version fields; each view projects it."""
     params = {"company_id": f.COMPANY_ID} if "projects" in path else {"project_id": P1}
@@ -85,14 +101,14 @@ def test_each_view_serves_only_its_own_fields(api, path: str, op: str, absent: s
 
 
 def test_show_only_and_version_only_fields_appear_where_declared(api) -> None:
-    v11 = {r["id"]: r for r in api.get("/rest/v1.1/requisitions",
-                                       params={"project_id": P1}).json()}
+    v11 = {r["id"]: r for r in api.get("/rest/v1.1/requisitions", params={"project_id": P1}).json()}
     assert v11[REQ1]["vendor_id"] == 5_000_001
     assert v11[REQ1]["invoice_type"] == "requisition"
     project = api.get(f"/rest/v1.0/projects/{P1}", params={"company_id": f.COMPANY_ID}).json()
     assert project["is_erp_integrated"] is False
-    pay_app = api.get("/rest/v1.0/payment_applications/4650000001",
-                      params={"project_id": P1}).json()
+    pay_app = api.get(
+        "/rest/v1.0/payment_applications/4650000001", params={"project_id": P1}
+    ).json()
     assert "created_at" not in pay_app and "updated_at" not in pay_app
     listed = api.get("/rest/v1.0/payment_applications", params={"project_id": P1}).json()
     assert all(r["updated_at"] for r in listed)
@@ -136,14 +152,17 @@ def test_money_as_a_number_fails_validation() -> None:
     assert any("summary.total_retainage" in e for e in errors)
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("billing_date", "2024-04-30T00:00:00Z"),
-    ("billing_date", "04/30/2024"),
-    ("created_at", "2024-05-01"),
-    ("created_at", "2024-05-01 08:00:00"),
-    ("status", "paid"),
-    ("number", "1"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("billing_date", "2024-04-30T00:00:00Z"),
+        ("billing_date", "04/30/2024"),
+        ("created_at", "2024-05-01"),
+        ("created_at", "2024-05-01 08:00:00"),
+        ("status", "paid"),
+        ("number", "1"),
+    ],
+)
 def test_formats_enums_and_types_are_enforced(field: str, value: object) -> None:
     record = {k: v for k, v in f.requisition(1).items() if k != "_scope"}
     record[field] = value
@@ -152,8 +171,13 @@ def test_formats_enums_and_types_are_enforced(field: str, value: object) -> None
 
 def test_nulls_offsets_and_decimal_strings_are_accepted() -> None:
     record = {k: v for k, v in f.requisition(1).items() if k != "_scope"}
-    record.update(status=None, billing_date=None, created_at="2024-05-01T08:00:00.123456-05:00",
-                  origin_id=None, summary=None)
+    record.update(
+        status=None,
+        billing_date=None,
+        created_at="2024-05-01T08:00:00.123456-05:00",
+        origin_id=None,
+        summary=None,
+    )
     assert validate_records("RestV10RequisitionsGet", [record]) == []
     line = {k: v for k, v in f.line_item(1, "prime_contract_id", 2).items() if k != "_scope"}
     assert validate_records("RestV10PrimeContractsPrimeContractIdLineItemsGet", [line]) == []

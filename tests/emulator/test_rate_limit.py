@@ -6,15 +6,20 @@ import time
 
 from .dataset import P1
 
-MESSAGE = ("You have surpassed the max number of requests for an hour. "
-           "Please wait until your limit resets.")
+MESSAGE = (
+    "You have surpassed the max number of requests for an hour. "
+    "Please wait until your limit resets."
+)
 REQS = "/rest/v1.0/requisitions"
 
 
 def _limits(response) -> tuple[int, int, int]:
     h = response.headers
-    return int(h["X-Rate-Limit-Limit"]), int(h["X-Rate-Limit-Remaining"]), int(
-        h["X-Rate-Limit-Reset"])
+    return (
+        int(h["X-Rate-Limit-Limit"]),
+        int(h["X-Rate-Limit-Remaining"]),
+        int(h["X-Rate-Limit-Reset"]),
+    )
 
 
 def test_defaults_report_the_spike_window(api) -> None:
@@ -80,8 +85,7 @@ def test_limits_are_per_client_and_company_header(api, admin, http) -> None:
 
 
 def test_json_body_option_and_unlimited(api, admin) -> None:
-    admin.patch("/settings", json={"spike_limit": 1, "hourly_limit": 0,
-                                   "rate_limit_body": "json"})
+    admin.patch("/settings", json={"spike_limit": 1, "hourly_limit": 0, "rate_limit_body": "json"})
     api.get(REQS, params={"project_id": P1})
     blocked = api.get(REQS, params={"project_id": P1})
     assert blocked.status_code == 429 and blocked.json() == {"errors": MESSAGE}

@@ -14,11 +14,13 @@ def _ids(response) -> list:
 def test_requisition_items_split_by_item_type(api) -> None:
     base = f"/rest/v1.0/requisitions/{REQ1}"
     assert _ids(api.get(f"{base}/contract_items", params={"project_id": P1})) == [
-        4_810_000_001, 4_810_000_002]
-    assert _ids(api.get(f"{base}/change_order_items", params={"project_id": P1})) == [
-        4_810_000_003]
+        4_810_000_001,
+        4_810_000_002,
+    ]
+    assert _ids(api.get(f"{base}/change_order_items", params={"project_id": P1})) == [4_810_000_003]
     assert _ids(api.get(f"{base}/contract_detail_items", params={"project_id": P1})) == [
-        4_810_000_004]
+        4_810_000_004
+    ]
 
 
 def test_v11_requisitions_embed_items_only_with_view_items(api) -> None:
@@ -38,10 +40,15 @@ def test_payment_applications_by_prime_contract(api) -> None:
     assert all("g703" not in r for r in listed.json())
     show = api.get("/rest/v1.0/payment_applications/4650000001", params={"project_id": P1})
     assert show.json()["g703"][0]["total_retainage_currently_retained"] == "12600.00"
-    assert api.get("/rest/v1.0/prime_contracts/1/payment_applications",
-                   params={"project_id": P1}).status_code == 404
+    assert (
+        api.get(
+            "/rest/v1.0/prime_contracts/1/payment_applications", params={"project_id": P1}
+        ).status_code
+        == 404
+    )
     assert _ids(api.get(path, params={"project_id": P1, "filters[is_last]": "true"})) == [
-        4_650_000_002]
+        4_650_000_002
+    ]
 
 
 def test_prime_contract_show_embeds_its_line_items(api) -> None:
@@ -57,8 +64,9 @@ def test_embedded_children_follow_store_changes(api, admin) -> None:
 
 def test_me_and_budget_detail_rows_without_ids(api) -> None:
     assert api.get("/rest/v1.0/me").json()["id"] == 7_000_001
-    rows = api.get(f"/rest/v1.0/budget_views/{BUDGET_VIEW}/detail_rows",
-                   params={"project_id": P1}).json()
+    rows = api.get(
+        f"/rest/v1.0/budget_views/{BUDGET_VIEW}/detail_rows", params={"project_id": P1}
+    ).json()
     assert [r["id"] for r in rows] == [4_710_000_001, None]
     assert rows[0]["Revised Budget"] == "10000.00"  # per-view dynamic column kept
 
@@ -88,8 +96,10 @@ def test_show_overrides_for_fields_shaped_differently_in_show(api, admin) -> Non
 
     from .dataset import DC1
 
-    admin.patch(f"/records/direct_costs/{DC1}", json={
-        "vendor": "Vendor 5000001", "_show": {"vendor": {"id": 5_000_001, "name": "Vendor"}}})
+    admin.patch(
+        f"/records/direct_costs/{DC1}",
+        json={"vendor": "Vendor 5000001", "_show": {"vendor": {"id": 5_000_001, "name": "Vendor"}}},
+    )
     listed = api.get(f"/rest/v1.0/projects/{P1}/direct_costs").json()
     assert listed[0]["vendor"] == "Vendor 5000001" and "_show" not in listed[0]
     shown = api.get(f"/rest/v1.0/projects/{P1}/direct_costs/{DC1}").json()

@@ -73,12 +73,15 @@ def test_unknown_or_deleted_project_is_404(api, admin) -> None:
     assert api.get("/rest/v1.0/requisitions", params={"project_id": P1}).status_code == 404
 
 
-@pytest.mark.parametrize(("path", "param"), [
-    ("/rest/v1.0/requisitions", "project_id"),
-    ("/rest/v1.0/vendors", "company_id"),
-    (f"/rest/v1.0/work_order_contracts/{WOC1}", "project_id"),
-    (f"/rest/v1.0/requisitions/{REQ1}/contract_items", "project_id"),
-])
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/rest/v1.0/requisitions", "project_id"),
+        ("/rest/v1.0/vendors", "company_id"),
+        (f"/rest/v1.0/work_order_contracts/{WOC1}", "project_id"),
+        (f"/rest/v1.0/requisitions/{REQ1}/contract_items", "project_id"),
+    ],
+)
 def test_missing_required_query_param_is_400_naming_it(api, path: str, param: str) -> None:
     response = api.get(path)
     assert response.status_code == 400
@@ -119,12 +122,15 @@ def test_unknown_rest_path_is_404_and_wrong_method_405(api) -> None:
 
 
 def test_v2_errors_use_the_standard_envelope(api) -> None:
-    response = api.get(f"/rest/v2.0/companies/{f.COMPANY_ID}/projects/{P1}"
-                       "/commitment_change_orders/1/line_items")
+    response = api.get(
+        f"/rest/v2.0/companies/{f.COMPANY_ID}/projects/{P1}/commitment_change_orders/1/line_items"
+    )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
-    wrong = api.get(f"/rest/v2.0/companies/{f.OTHER_COMPANY_ID}/projects/{P1}"
-                    "/commitment_change_orders/1/line_items")
+    wrong = api.get(
+        f"/rest/v2.0/companies/{f.OTHER_COMPANY_ID}/projects/{P1}"
+        "/commitment_change_orders/1/line_items"
+    )
     assert wrong.status_code == 403
 
 
@@ -148,8 +154,7 @@ def test_scope_never_leaks_and_every_answer_is_json(api) -> None:
 
 
 def test_answers_outside_rest_are_json_too(http) -> None:
-    for response in (http.get("/nowhere"), http.get("/oauth/token"),
-                     http.put("/_admin/health")):
+    for response in (http.get("/nowhere"), http.get("/oauth/token"), http.put("/_admin/health")):
         assert response.status_code in (404, 405)
         assert response.headers["content-type"] == JSON
         assert "errors" in response.json()

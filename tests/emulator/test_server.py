@@ -21,8 +21,12 @@ from .dataset import P1
 @contextmanager
 def _client(server: EmulatorServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        client.headers.update({"Authorization": f"Bearer {get_token(client)}",
-                               "Procore-Company-Id": str(f.COMPANY_ID)})
+        client.headers.update(
+            {
+                "Authorization": f"Bearer {get_token(client)}",
+                "Procore-Company-Id": str(f.COMPANY_ID),
+            }
+        )
         yield client
 
 
@@ -39,17 +43,18 @@ def test_two_servers_on_free_ports_then_stopped(scenario_dir) -> None:
 
 def test_start_up_settings_and_faults(scenario_dir) -> None:
     settings = EmulatorSettings(
-        spike_limit=2, hourly_limit=0, token_lifetime=30,
-        faults=FaultConfig.from_specs(["server_errors.next_requests=1",
-                                       "server_errors.statuses=502"]))
-    with EmulatorServer(load_scenario(scenario_dir), settings) as server, \
-            _client(server) as client:
+        spike_limit=2,
+        hourly_limit=0,
+        token_lifetime=30,
+        faults=FaultConfig.from_specs(
+            ["server_errors.next_requests=1", "server_errors.statuses=502"]
+        ),
+    )
+    with EmulatorServer(load_scenario(scenario_dir), settings) as server, _client(server) as client:
         first = client.get("/rest/v1.0/requisitions", params={"project_id": P1})
         assert first.status_code == 502
-        assert client.get("/rest/v1.0/requisitions", params={"project_id": P1}).status_code \
-            == 200
-        assert client.get("/rest/v1.0/requisitions",
-                          params={"project_id": P1}).status_code == 429
+        assert client.get("/rest/v1.0/requisitions", params={"project_id": P1}).status_code == 200
+        assert client.get("/rest/v1.0/requisitions", params={"project_id": P1}).status_code == 429
         server.reset()  # back to the start-up faults and limits
         with _client(server) as again:
             assert again.get("/rest/v1.0/me").status_code == 502

@@ -18,8 +18,11 @@ def store(tmp_path) -> Store:
     data = {
         "requisition_items": [f.requisition_item(10 + i, 5 if i < 3 else 6) for i in range(5)],
         "payment_applications": [f.payment_application(1)],
-        "budget_detail_rows": [f.budget_detail_row(None, 3), f.budget_detail_row(None, 3),
-                               f.budget_detail_row(99, 3)],
+        "budget_detail_rows": [
+            f.budget_detail_row(None, 3),
+            f.budget_detail_row(None, 3),
+            f.budget_detail_row(99, 3),
+        ],
         "tax_like": [{"id": 1, "rate1": 8.250, "_scope": {}}],
     }
     root = f.write_scenario(tmp_path / "s", data)
@@ -30,7 +33,10 @@ def store(tmp_path) -> Store:
 
 def test_query_by_full_and_partial_scope_sorted_by_id(store: Store) -> None:
     assert [r["id"] for r in store.query("requisition_items", {"requisition_id": 5})] == [
-        10, 11, 12]
+        10,
+        11,
+        12,
+    ]
     assert len(store.query("requisition_items", {"project_id": f.PROJECT_ID})) == 5
     assert store.query("requisition_items", {"requisition_id": "6", "project_id": 1}) == []
     assert store.query("nothing_here") == []
@@ -51,8 +57,9 @@ def test_bumps_use_the_clock_and_keep_date_only_fields_date_only(store: Store) -
     item = store.touch("requisition_items", [10])[0]
     assert "updated_at" not in item  # requisition items carry no updated_at: none is invented
     store.clock.advance(60)
-    upserted = store.upsert("payment_applications", {**store.get("payment_applications", 1),
-                                                     "status": "draft"})
+    upserted = store.upsert(
+        "payment_applications", {**store.get("payment_applications", 1), "status": "draft"}
+    )
     assert upserted["updated_at"] == "2025-06-15" and upserted["status"] == "draft"
 
 
@@ -67,8 +74,9 @@ def test_soft_delete_sets_deleted_at_and_hard_delete_cleans_the_index(store: Sto
 
 def test_scope_change_moves_the_record_in_the_index(store: Store) -> None:
     record = store.get("requisition_items", 12)
-    store.upsert("requisition_items", {**record, "_scope": {"project_id": f.PROJECT_ID,
-                                                            "requisition_id": 6}})
+    store.upsert(
+        "requisition_items", {**record, "_scope": {"project_id": f.PROJECT_ID, "requisition_id": 6}}
+    )
     assert 12 in [r["id"] for r in store.query("requisition_items", {"requisition_id": 6})]
     assert 12 not in [r["id"] for r in store.query("requisition_items", {"requisition_id": 5})]
 
@@ -76,8 +84,9 @@ def test_scope_change_moves_the_record_in_the_index(store: Store) -> None:
 def test_new_records_need_a_scope_and_get_an_id(store: Store) -> None:
     with pytest.raises(StoreError):
         store.upsert("requisition_items", {"id": 500, "item_type": "contract_item"})
-    created = store.upsert("requisition_items", {"item_type": "contract_item",
-                                                 "_scope": {"requisition_id": 7}})
+    created = store.upsert(
+        "requisition_items", {"item_type": "contract_item", "_scope": {"requisition_id": 7}}
+    )
     assert created["id"] == 15
 
 
@@ -93,8 +102,10 @@ def test_concurrent_writers_and_readers(store: Store) -> None:
     def writer(offset: int) -> None:
         try:
             for i in range(200):
-                store.upsert("requisition_items", {"id": 1000 + offset * 1000 + i,
-                                                   "_scope": {"requisition_id": 5}})
+                store.upsert(
+                    "requisition_items",
+                    {"id": 1000 + offset * 1000 + i, "_scope": {"requisition_id": 5}},
+                )
                 store.touch("requisition_items", [10])
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)

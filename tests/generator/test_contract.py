@@ -32,16 +32,25 @@ def test_same_seed_is_byte_identical_across_processes_and_hash_seeds(
 ) -> None:
     """Two fresh interpreters with different PYTHONHASHSEED (set/dict-of-str iteration
     order differs) write the same bytes as this process did."""
-    script = "import sys; from sandbox.generate import generate; " \
-             "generate('tiny', int(sys.argv[1]), sys.argv[2])"
+    script = (
+        "import sys; from sandbox.generate import generate; "
+        "generate('tiny', int(sys.argv[1]), sys.argv[2])"
+    )
     root = Path(__file__).resolve().parents[2]
     runs = {}
     for hash_seed in ("0", "4242"):
         out = tmp_path / f"hash{hash_seed}"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        runs[hash_seed] = (out, subprocess.Popen(
-            [sys.executable, "-c", script, str(tiny_seed), str(out)], cwd=root, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        runs[hash_seed] = (
+            out,
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(tiny_seed), str(out)],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            ),
+        )
     for _out, proc in runs.values():
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
@@ -152,8 +161,11 @@ def test_a_detail_sov_subcontract_bills_contract_detail_items(tiny) -> None:
     assert all(len(ids) == 1 for ids in by_line.values())
     assert len({i for ids in by_line.values() for i in ids}) == len(by_line)
     reqs = {i["_scope"]["requisition_id"] for i in detail}
-    assert not [i for i in items
-                if i["_scope"]["requisition_id"] in reqs and i["item_type"] == "contract_item"]
+    assert not [
+        i
+        for i in items
+        if i["_scope"]["requisition_id"] in reqs and i["item_type"] == "contract_item"
+    ]
 
 
 def test_schema_drift_records_fail_validation(tiny_scenario_dir: Path, tiny) -> None:
