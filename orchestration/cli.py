@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from orchestration import sandbox_commands
 from orchestration.home import scenarios_dir, tieout_home
@@ -44,7 +45,7 @@ PortOpt = Annotated[int, typer.Option("--port", help="Emulator port (0 = pick a 
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orchestration.progress import progress_bars
@@ -71,7 +72,7 @@ def summary_table(report: SyncReport) -> Table:
     ):
         table.add_column(column, justify=justify)
     for r in report.resources:
-        status = r.status if r.status != "failed" else f"[red]failed[/]: {r.error}"
+        status = r.status if r.status != "failed" else f"[red]failed[/]: {escape(r.error)}"
         table.add_row(
             r.resource,
             r.mode,
