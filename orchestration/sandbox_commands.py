@@ -199,21 +199,47 @@ def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Consol
     console.print("stopped")
 
 
+def _clear_state(home: Path) -> None:
+    """A fresh run starts from an empty warehouse, dlt state and test company."""
+    from pipelines.warehouse import pipelines_dir, warehouse_path
+
+    for path in (warehouse_path(home), sage_company_path(home)):
+        for leftover in path.parent.glob(path.name + "*"):  # the file, its WAL, -shm, .lock
+            leftover.unlink(missing_ok=True)
+    shutil.rmtree(pipelines_dir(home), ignore_errors=True)
+
+
 def run_pipeline(
     scenario_dir: Path, *, home: Path, port: int, fresh: bool, console: Console
 ) -> None:
-    """Serve the scenario and run the pipeline stages that exist against it."""
+    """Serve the scenario and run every pipeline stage that exists against it."""
+    from orchestration import sync_commands
     from orchestration.smoke import smoke_check
+    from sandbox.sage.odbc import connection_string
 
     scenario = _load(scenario_dir)
+    if fresh:
+        _clear_state(home)
     db_path = sage_company_path(home)
-    if fresh and db_path.exists():
-        db_path.unlink()
     materialise_sage(scenario, db_path, console)
     with running_emulator(scenario, emulator_settings(), port=port) as server:
         _print_endpoints(scenario, server.url, db_path, console)
         report = smoke_check(scenario, server.url, db_path)
-    console.print(report.table())
-    if not report.ok:
-        raise CommandError("the sandbox smoke check failed: " + "; ".join(report.failures))
-    console.print(f"state is under [bold]{home}[/]")
+        console.print(report.table())
+        if not report.ok:
+            raise CommandError("the sandbox smoke check failed: " + "; ".join(report.failures))
+        creds = scenario.procore
+        reports = sync_commands.sync(
+            "all", home=home, full=False, project_ids=None, console=console,
+            procore_overrides={"base_url": server.url, "login_url": server.url,
+                               "client_id": creds.client_id,
+                               "client_secret": creds.client_secret,
+                               "company_id": creds.company_id},
+            sage_connection_string=connection_string(db_path),
+        )
+    failed = [r.source for r in reports if not r.ok]
+    if failed:
+        raise CommandError(f"sync failed for {', '.join(failed)} (see the tables above)")
+    from pipelines.warehouse import warehouse_path
+
+    console.print(f"warehouse: [bold]{warehouse_path(home)}[/]; state is under [bold]{home}[/]")

@@ -112,6 +112,17 @@ def test_run_serves_and_checks_both_systems(tiny_scenario_dir: Path, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "JCM_MASTER__JOB" in done.stderr
     assert "failures: 0" in done.stderr
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True) as db:
+        synced = {
+            (schema, table)
+            for schema, table in db.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    assert ("raw_procore", "work_order_contracts") in synced
+    assert ("raw_sage", "JCM_MASTER__COMMITMENT") in synced
 
 
 def _copy_scenario(src: Path, dst: Path) -> Path:

@@ -1,0 +1,1 @@
+"""Package data: `fields.json`, the typed fields per Procore table (see SOURCE.md)."""
