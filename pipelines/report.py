@@ -46,5 +46,12 @@ class SyncReport:
 
     def as_rows(self) -> list[dict]:
         """Flat rows for the `_tieout_sync_runs` table."""
-        return [{"source": self.source, "run_id": self.run_id, "started_at": self.started_at,
-                 **asdict(r)} for r in self.resources]
+        return [
+            {
+                "source": self.source,
+                "run_id": self.run_id,
+                "started_at": self.started_at,
+                **asdict(r),
+            }
+            for r in self.resources
+        ]
