@@ -141,9 +141,12 @@ def sync(
 
     if system not in sync_commands.SYSTEMS:
         _fail(f"unknown system {system!r}: choose procore, sage or all")
-    reports = sync_commands.sync(
-        system, home=tieout_home(), full=full, project_ids=project or None, console=console
-    )
+    try:
+        reports = sync_commands.sync(
+            system, home=tieout_home(), full=full, project_ids=project or None, console=console
+        )
+    except sync_commands.SyncConfigError as exc:
+        _fail(str(exc))
     if not all(r.ok for r in reports):
         _fail(
             "some resources failed (see the table above); fix the cause and rerun "

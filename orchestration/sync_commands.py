@@ -15,6 +15,10 @@ from pipelines.report import SyncReport
 SYSTEMS = ("procore", "sage", "all")
 
 
+class SyncConfigError(Exception):
+    """A source cannot start: a connection setting is missing or wrong."""
+
+
 def sync(
     system: str,
     *,
@@ -50,10 +54,15 @@ def sync(
 
         runners.append(("sage", run_sage))
     reports = []
+    from pipelines.procore.pipeline import ProcoreConfigError
+
     for name, runner in runners:
         console.print(f"[bold]sync {name}[/]")
-        with progress_bars(console) as callback:
-            report = runner(callback)
+        try:
+            with progress_bars(console) as callback:
+                report = runner(callback)
+        except ProcoreConfigError as exc:
+            raise SyncConfigError(str(exc)) from exc
         console.print(summary_table(report))
         reports.append(report)
     return reports

@@ -172,3 +172,19 @@ def test_run_names_an_invalid_sage_value(tiny_scenario_dir: Path, tmp_path: Path
     assert done.returncode == 1
     assert "JCM_MASTER__JOB" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sync_without_procore_settings_names_what_to_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__PROCORE")}
+    env["TIEOUT_HOME"] = str(tmp_path / "home")
+    done = subprocess.run(
+        [*TIEOUT, "sync", "procore"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "SOURCES__PROCORE__CLIENT_SECRET" in done.stderr
+    assert "Traceback" not in done.stderr
