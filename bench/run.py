@@ -18,6 +18,7 @@ from pathlib import Path
 
 REPORT = Path(__file__).with_name("report.md")
 SIZES = ("tiny", "small", "gc60")
+SECTIONS = ("sandbox", "sync")
 
 
 def _dir_size(path: Path) -> int:
@@ -75,34 +76,73 @@ def bench_sandbox(size: str, seed: int, work: Path) -> dict:
     return result
 
 
-def write_report(rows: list[dict]) -> None:
+SANDBOX_HEADING = "## Sandbox: generation, test-company materialisation, emulator load"
+SYNC_HEADING = "## Sync"
+
+
+def sandbox_section(rows: list[dict]) -> list[str]:
     cols = list(rows[0])
-    lines = [
+    lines = [SANDBOX_HEADING, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    return lines
+
+
+def _existing_sections() -> dict[str, str]:
+    """The report's current `## ` sections by heading prefix, so a partial run keeps the rest."""
+    if not REPORT.exists():
+        return {}
+    sections: dict[str, str] = {}
+    for chunk in REPORT.read_text().split("\n## ")[1:]:
+        text = "## " + chunk.rstrip("\n")
+        key = SYNC_HEADING if text.startswith(SYNC_HEADING) else SANDBOX_HEADING
+        sections[key] = text
+    return sections
+
+
+def write_report(sections: dict[str, list[str]]) -> None:
+    """Write the report; sections not re-run this time are kept from the previous report."""
+    kept = _existing_sections()
+    for key, lines in sections.items():
+        kept[key] = "\n".join(lines).rstrip("\n")
+    header = [
         "# tieout benchmark report",
         "",
         f"Machine: {os.cpu_count()} cores. Each step ran in its own process; peak = max RSS.",
         "",
-        "## Sandbox: generation, test-company materialisation, emulator load",
         "",
-        "| " + " | ".join(cols) + " |",
-        "|" + "---|" * len(cols),
     ]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
-    REPORT.write_text("\n".join(lines) + "\n")
+    body = [kept[k] for k in (SANDBOX_HEADING, SYNC_HEADING) if k in kept]
+    REPORT.write_text("\n".join(header) + "\n\n".join(body) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=SIZES)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS, help="parts to run"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tieout-bench-") as tmp:
+    sections: dict[str, list[str]] = {}
+    if "sandbox" in args.sections:
+        with tempfile.TemporaryDirectory(prefix="tieout-bench-") as tmp:
+            rows = []
+            for size in args.sizes:
+                row = bench_sandbox(size, args.seed, Path(tmp))
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+        sections[SANDBOX_HEADING] = sandbox_section(rows)
+    if "sync" in args.sections:
+        from bench import sync
+
         rows = []
         for size in args.sizes:
-            row = bench_sandbox(size, args.seed, Path(tmp))
+            row = sync.run_child(size, args.seed)
             print(json.dumps(row), flush=True)
             rows.append(row)
-    write_report(rows)
+            write_report({**sections, SYNC_HEADING: sync.report_section(rows)})  # keep partials
+        sections[SYNC_HEADING] = sync.report_section(rows)
+    write_report(sections)
     print(f"wrote {REPORT}")
 
 
