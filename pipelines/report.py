@@ -7,7 +7,8 @@ so benchmarks and the Dagster UI can read them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 
 @dataclass
@@ -55,3 +56,20 @@ class SyncReport:
             }
             for r in self.resources
         ]
+
+
+_DLT_TYPES = {"str": "text", "int": "bigint", "float": "double"}
+
+
+def sync_run_columns(
+    result_type: type[ResourceResult] = ResourceResult,
+) -> dict[str, dict[str, Any]]:
+    """dlt column hints for `as_rows()` output, derived from the result dataclass.
+
+    A fresh dict per call: dlt writes the column name into each hint.
+    """
+    columns = {"source": "text", "run_id": "text", "started_at": "timestamp"}
+    columns |= {
+        f.name: _DLT_TYPES[getattr(f.type, "__name__", f.type)] for f in fields(result_type)
+    }
+    return {name: {"data_type": data_type} for name, data_type in columns.items()}

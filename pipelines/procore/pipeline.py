@@ -24,7 +24,7 @@ import dlt
 from pipelines.procore.client import Clock, Sleep
 from pipelines.procore.helpers import ProgressFn, SyncRun, iso, new_run_id
 from pipelines.procore.settings import FAMILIES, ProcoreSettings
-from pipelines.report import ResourceResult, SyncReport
+from pipelines.report import ResourceResult, SyncReport, sync_run_columns
 from pipelines.warehouse import PROCORE_DATASET, make_pipeline
 
 log = logging.getLogger(__name__)
@@ -56,20 +56,7 @@ META_COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
         retries="bigint",
         failures="bigint",
     ),
-    RUNS_TABLE: _meta_columns(
-        source="text",
-        run_id="text",
-        started_at="timestamp",
-        resource="text",
-        rows="bigint",
-        requests="bigint",
-        seconds="double",
-        status="text",
-        mode="text",
-        error="text",
-        throttled="bigint",
-        retries="bigint",
-    ),
+    RUNS_TABLE: sync_run_columns(),
     DRIFT_TABLE: _meta_columns(
         run_id="text",
         resource="text",

@@ -23,7 +23,7 @@ from typing import Any
 import dlt
 from dlt.extract import DltResource
 
-from pipelines.report import ResourceResult, SyncReport
+from pipelines.report import ResourceResult, SyncReport, sync_run_columns
 from pipelines.sage.helpers import SageSyncError, SyncObserver, connection_string_from
 from pipelines.sage.settings import STRATEGIES
 from pipelines.warehouse import SAGE_DATASET, make_pipeline
@@ -210,24 +210,7 @@ def _results(names: list[str], observer: SyncObserver, failure: str | None) -> l
     return results
 
 
-_RUN_COLUMNS: dict[str, dict[str, Any]] = {
-    "source": {"data_type": "text"},
-    "run_id": {"data_type": "text"},
-    "started_at": {"data_type": "timestamp"},
-    "resource": {"data_type": "text"},
-    "rows": {"data_type": "bigint"},
-    "requests": {"data_type": "bigint"},
-    "seconds": {"data_type": "double"},
-    "status": {"data_type": "text"},
-    "mode": {"data_type": "text"},
-    "error": {"data_type": "text"},
-    "throttled": {"data_type": "bigint"},
-    "retries": {"data_type": "bigint"},
-    "read": {"data_type": "bigint"},
-    "inserted": {"data_type": "bigint"},
-    "updated": {"data_type": "bigint"},
-    "deleted": {"data_type": "bigint"},
-}
+_RUN_COLUMNS = sync_run_columns(SageResourceResult)
 
 
 def _sync_runs_source(rows: list[dict]) -> Any:
