@@ -181,6 +181,10 @@ def parse_timestamp(value: str) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+# Kinds kept as they arrive, once their JSON type is the expected one.
+_PASS_THROUGH = {"boolean": "boolean", "text": "string", "object": "object", "array": "array"}
+
+
 def convert(kind: str, value: Any) -> Any:
     """`value` typed per `kind`, or `Drift` naming what was found instead."""
     found = _json_type(value)
@@ -198,12 +202,8 @@ def convert(kind: str, value: Any) -> Any:
         if found not in ("integer", "number"):
             raise Drift(found)
         return Decimal(value) if found == "integer" else Decimal(str(value))
-    if kind == "boolean":
-        if found != "boolean":
-            raise Drift(found)
-        return value
-    if kind == "text":
-        if found != "string":
+    if kind in _PASS_THROUGH:
+        if found != _PASS_THROUGH[kind]:
             raise Drift(found)
         return value
     if kind in ("decimal", "percent"):
@@ -226,14 +226,6 @@ def convert(kind: str, value: Any) -> Any:
         if found != "string":
             raise Drift(found)
         return parse_timestamp(value)
-    if kind == "object":
-        if found != "object":
-            raise Drift(found)
-        return value
-    if kind == "array":
-        if found != "array":
-            raise Drift(found)
-        return value
     return value
 
 
