@@ -42,6 +42,21 @@ def _date(day) -> str | None:
     return day.isoformat() if day else None
 
 
+def lump_sum_amounts(amount: Decimal) -> dict:
+    """The amount fields of a lump-sum v1 SOV line (commitment or prime contract)."""
+    text = fmt(amount)
+    return {
+        "amount": text,
+        "quantity": "1.0",
+        "unit_cost": text,
+        "uom": "LS",
+        "total_amount": text,
+        "extended_amount": text,
+        "extended_type": "manual",
+        "tax_code_id": None,
+    }
+
+
 def _user(company: Company) -> dict:
     uid, login, name = company.user
     return {"id": uid, "name": name, "login": login}
@@ -459,14 +474,7 @@ class _Renderer:
             "id": ln.id,
             "position": ln.position,
             "description": ln.description,
-            "amount": fmt(ln.amount),
-            "quantity": "1.0",
-            "unit_cost": fmt(ln.amount),
-            "uom": "LS",
-            "total_amount": fmt(ln.amount),
-            "extended_amount": fmt(ln.amount),
-            "extended_type": "manual",
-            "tax_code_id": None,
+            **lump_sum_amounts(ln.amount),
             "cost_code": self.code_ref(ln.budget.cost_code),
             "line_item_type": self.lit(ln.budget.category),
             "wbs_code": self.wbs(ln.budget),
@@ -580,14 +588,7 @@ class _Renderer:
                     "id": ln.id,
                     "position": ln.position,
                     "description": ln.description,
-                    "amount": fmt(ln.amount),
-                    "quantity": "1.0",
-                    "unit_cost": fmt(ln.amount),
-                    "uom": "LS",
-                    "total_amount": fmt(ln.amount),
-                    "extended_amount": fmt(ln.amount),
-                    "extended_type": "manual",
-                    "tax_code_id": None,
+                    **lump_sum_amounts(ln.amount),
                     "cost_code": self.code_ref(ln.cost_code),
                     "line_item_type": None,
                     "wbs_code": None,

@@ -344,34 +344,20 @@ class SageProject:
             raise AssertionError(f"{cm.number} #{req.number}: approved requisition bills nothing")
         if void:
             self._void.add((cm.sage_vendor, dists[0]["Invoice"]))
-        m = req.month
-        self._ap.append(
-            (
-                "APM_MASTER__INVOICE",
-                {
-                    "Vendor": cm.sage_vendor,
-                    "Invoice": dists[0]["Invoice"],
-                    "Description": f"{cm.number} pay app {req.number}"[:30],
-                    "Status": status,
-                    "Amount": total,
-                    "Tax": ZERO,
-                    "Retainage": ret,
-                    "Amount_Paid": amt_paid,
-                    "Retainage_Held": ret - ret_paid,
-                    "Retainage_Paid": ret_paid,
-                    "Invoice_Date": m.end,
-                    "Payment_Date": add_days(m.end, 30),
-                    "Accounting_Date": m.end,
-                    "Batch": f"AP{m.start:%y%m}",
-                    "Run": run,
-                    "Sequence": inv_seq,
-                    "Onhold_Status": 0,
-                    "Invoice_Code_1": "",
-                    "Invoice_Code_2": "",
-                },
-            )
+        self._post_ap_invoice(
+            dists,
+            vendor=cm.sage_vendor,
+            invoice=dists[0]["Invoice"],
+            description=f"{cm.number} pay app {req.number}",
+            status=status,
+            amount=total,
+            retainage=ret,
+            amount_paid=amt_paid,
+            retainage_paid=ret_paid,
+            day=req.month.end,
+            run=run,
+            seq=inv_seq,
         )
-        self._ap += [("APM_MASTER__DISTRIBUTION", d) for d in dists]
         return dists
 
     def _direct_cost_invoice(self, dc, run: int, inv_seq: int) -> list[dict]:
@@ -398,27 +384,59 @@ class SageProject:
                     "Retainage_Paid": ZERO,
                 }
             )
-        total = dc.amount
+        self._post_ap_invoice(
+            dists,
+            vendor=dc.vendor.sage_code,
+            invoice=dc.invoice_number,
+            description=dc.description,
+            status="Fully paid" if paid else "Open",
+            amount=dc.amount,
+            retainage=ZERO,
+            amount_paid=dc.amount if paid else ZERO,
+            retainage_paid=ZERO,
+            day=dc.day,
+            run=run,
+            seq=inv_seq,
+        )
+        return dists
+
+    def _post_ap_invoice(
+        self,
+        dists: list[dict],
+        *,
+        vendor: str,
+        invoice: str,
+        description: str,
+        status: str,
+        amount: Decimal,
+        retainage: Decimal,
+        amount_paid: Decimal,
+        retainage_paid: Decimal,
+        day: dt.date,
+        run: int,
+        seq: int,
+    ) -> None:
+        """Queue one AP invoice header (dated `day`, due 30 days later) and its distributions."""
         self._ap.append(
             (
                 "APM_MASTER__INVOICE",
                 {
-                    "Vendor": dc.vendor.sage_code,
-                    "Invoice": dc.invoice_number,
-                    "Description": dc.description[:30],
-                    "Status": "Fully paid" if paid else "Open",
-                    "Amount": total,
+                    "Vendor": vendor,
+                    "Invoice": invoice,
+                    "Description": description[:30],
+                    "Status": status,
+                    "Amount": amount,
                     "Tax": ZERO,
-                    "Retainage": ZERO,
-                    "Amount_Paid": total if paid else ZERO,
-                    "Retainage_Held": ZERO,
-                    "Retainage_Paid": ZERO,
-                    "Invoice_Date": dc.day,
-                    "Payment_Date": add_days(dc.day, 30),
-                    "Accounting_Date": dc.day,
-                    "Batch": f"AP{dc.day:%y%m}",
+                    "Retainage": retainage,
+                    "Amount_Paid": amount_paid,
+                    "Retainage_Held": retainage - retainage_paid,
+                    "Retainage_Paid": retainage_paid,
+                    "Invoice_Date": day,
+                    "Payment_Date": add_days(day, 30),
+                    "Accounting_Date": day,
+                    "Batch": f"AP{day:%y%m}",
                     "Run": run,
-                    "Sequence": inv_seq,
+                    "Sequence": seq,
                     "Onhold_Status": 0,
                     "Invoice_Code_1": "",
                     "Invoice_Code_2": "",
@@ -426,7 +444,6 @@ class SageProject:
             )
         )
         self._ap += [("APM_MASTER__DISTRIBUTION", d) for d in dists]
-        return dists
 
     def _payroll(self) -> Iterator[list[str]]:
         """Self-performed labor (PR cost) and owned equipment (EQ cost), day by day."""
