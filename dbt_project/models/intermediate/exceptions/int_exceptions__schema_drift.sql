@@ -11,22 +11,7 @@ with drift as (
 
 -- Records of the drifted resources loaded after the drift was seen: they arrived cleanly.
 clean_loads as (
-    {%- set resources = ['direct_costs', 'work_order_contracts', 'purchase_order_contracts',
-        'commitment_change_orders', 'prime_contracts', 'requisitions', 'vendors', 'projects',
-        'cost_codes', 'budget_detail_rows', 'payment_applications'] %}
-    {%- set parts = [] %}
-    {%- for resource in resources %}
-        {%- set rel = source('raw_procore', resource) %}
-        {%- if execute and adapter.get_relation(rel.database, rel.schema, rel.identifier) %}
-            {%- do parts.append("select '" ~ resource ~ "' as resource, cast(id as varchar) as record_id, cast(_dlt_load_id as decimal(20,6)) as load_id from " ~ rel) %}
-        {%- endif %}
-    {%- endfor %}
-    {%- if parts %}
-    {{ parts | join('\n    union all\n    ') }}
-    {%- else %}
-    select cast(null as varchar) as resource, cast(null as varchar) as record_id,
-        cast(null as decimal(20,6)) as load_id where 1 = 0
-    {%- endif %}
+    select * from {{ ref('stg_procore__record_loads') }}
 )
 
 select
