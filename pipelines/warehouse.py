@@ -15,6 +15,7 @@ from orchestration.home import tieout_home
 
 PROCORE_DATASET = "raw_procore"
 SAGE_DATASET = "raw_sage"
+CONTROL_DATASET = "raw_control"  # a copy of the control store's tables (pipelines/control)
 
 
 def warehouse_path(home: Path | None = None) -> Path:
