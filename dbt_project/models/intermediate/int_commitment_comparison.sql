@@ -21,7 +21,8 @@ lines as (
     select
         commitment_id,
         count(*) as codings,
-        sum(case when procore_amount <> sage_amount then 1 else 0 end) as codings_off
+        sum(case when abs(procore_amount - sage_amount) > {{ var('money_tolerance') }} then 1 else 0 end)
+            as codings_off
     from {{ ref('int_commitment_line_codings') }}
     group by commitment_id
 )

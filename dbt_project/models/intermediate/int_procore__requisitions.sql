@@ -8,15 +8,15 @@ with requisitions as (
 select
     requisitions.*,
     requisitions.status in ('approved', 'approved_as_noted') as is_approved,
-    requisitions.completed_and_stored_to_date - coalesce(lag(requisitions.completed_and_stored_to_date) over (
+    cast(requisitions.completed_and_stored_to_date - coalesce(lag(requisitions.completed_and_stored_to_date) over (
         partition by requisitions.commitment_id order by requisitions.requisition_number
-    ), 0) as gross_this_period,
-    requisitions.retainage_to_date - coalesce(lag(requisitions.retainage_to_date) over (
+    ), 0) as decimal(18,2)) as gross_this_period,
+    cast(requisitions.retainage_to_date - coalesce(lag(requisitions.retainage_to_date) over (
         partition by requisitions.commitment_id order by requisitions.requisition_number
-    ), 0) as retainage_change_this_period,
-    case when requisitions.status in ('approved', 'approved_as_noted') then row_number() over (
+    ), 0) as decimal(18,2)) as retainage_change_this_period,
+    coalesce(case when requisitions.status in ('approved', 'approved_as_noted') then row_number() over (
         partition by requisitions.commitment_id,
             requisitions.status in ('approved', 'approved_as_noted')
         order by requisitions.requisition_number desc
-    ) end = 1 as is_latest_approved
+    ) end = 1, false) as is_latest_approved
 from requisitions

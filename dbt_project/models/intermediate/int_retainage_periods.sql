@@ -55,13 +55,13 @@ periods as (
         requisitions.completed_and_stored_to_date as procore_billed_to_date,
         cast(requisitions.retainage_change_this_period + coalesce(released.released_this_period, 0)
             as decimal(18,2)) as procore_retained_this_period,
-        coalesce(released.released_this_period, 0) as procore_released_this_period,
+        cast(coalesce(released.released_this_period, 0) as decimal(18,2)) as procore_released_this_period,
         requisitions.retainage_to_date as procore_balance_to_date,
         coalesce(released.lines_with_retainage, 0) as procore_lines_with_retainage,
         sage_invoices.vendor || '|' || sage_invoices.invoice as sage_invoice,
-        coalesce(sage_invoices.gross, 0) as sage_gross_this_period,
-        coalesce(sage_invoices.retained, 0) as sage_retained_this_period,
-        coalesce(sage_invoices.released, 0) as sage_released_against_invoice
+        cast(coalesce(sage_invoices.gross, 0) as decimal(18,2)) as sage_gross_this_period,
+        cast(coalesce(sage_invoices.retained, 0) as decimal(18,2)) as sage_retained_this_period,
+        cast(coalesce(sage_invoices.released, 0) as decimal(18,2)) as sage_released_against_invoice
     from requisitions
     left join released on released.requisition_id = requisitions.requisition_id
     left join sage_invoices

@@ -10,7 +10,13 @@ with log as (
 ),
 
 latest as (
-    select max(last_seen_at) as build_at from log
+    -- the newest build, even one that found nothing (exception_builds), else the log's
+    select max(build_at) as build_at
+    from (
+        select max(last_seen_at) as build_at from log
+        union all
+        select max(built_at) from {{ ref('exception_builds') }}
+    ) as builds
 ),
 
 resolutions as (

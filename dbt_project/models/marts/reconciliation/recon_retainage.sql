@@ -34,13 +34,13 @@ sides as (
         comparison.procore_retainage_percent,
         comparison.sage_retainage_percent,
         comparison.procore_billed_to_date,
-        coalesce(latest_period.procore_retained_to_date, 0) as procore_retained,
-        coalesce(latest_period.procore_released_to_date, 0) as procore_released,
+        cast(coalesce(latest_period.procore_retained_to_date, 0) as decimal(18,2)) as procore_retained,
+        cast(coalesce(latest_period.procore_released_to_date, 0) as decimal(18,2)) as procore_released,
         comparison.procore_retainage_held as procore_balance,
-        coalesce(sage_totals.billed, 0) as sage_billed_to_date,
-        coalesce(sage_totals.retained, 0) as sage_retained,
-        coalesce(sage_totals.released, 0) as sage_released,
-        coalesce(comparison.sage_retainage_held, 0) as sage_balance,
+        cast(coalesce(sage_totals.billed, 0) as decimal(18,2)) as sage_billed_to_date,
+        cast(coalesce(sage_totals.retained, 0) as decimal(18,2)) as sage_retained,
+        cast(coalesce(sage_totals.released, 0) as decimal(18,2)) as sage_released,
+        cast(coalesce(comparison.sage_retainage_held, 0) as decimal(18,2)) as sage_balance,
         latest_period.requisition_number as latest_approved_requisition
     from comparison
     left join latest_period on latest_period.commitment_id = comparison.commitment_id

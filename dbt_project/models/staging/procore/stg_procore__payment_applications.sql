@@ -1,0 +1,63 @@
+-- Procore owner payment applications (what the GC bills the owner on the prime contract,
+-- AIA G702 summary; raw `g702__*`). Approved ones are Sage AR `Issued invoice`s
+-- (Invoice = invoice_number, Draw = number); the g702 amounts are to date.
+with source as (
+    {{ typed_source('raw_procore', 'payment_applications', {
+        'id': 'id', 'project_id': 'id', 'contract__id': 'id', 'contract__type': 'text',
+        'number': 'int', 'invoice_number': 'text', 'status': 'text',
+        'billing_date': 'date', 'period_id': 'id', 'period_start': 'date', 'period_end': 'date',
+        'percent_complete': 'percent',
+        'total_amount_accrued_this_period': 'money', 'total_amount_paid': 'money',
+        'formatted_contract_company': 'text', 'origin_id': 'text',
+        'g702__original_contract_sum': 'money',
+        'g702__net_change_by_change_orders': 'money',
+        'g702__contract_sum_to_date': 'money',
+        'g702__total_completed_and_stored_to_date': 'money',
+        'g702__completed_work_retainage_percent': 'percent',
+        'g702__completed_work_retainage_amount': 'money',
+        'g702__stored_materials_retainage_percent': 'percent',
+        'g702__stored_materials_retainage_amount': 'money',
+        'g702__total_retainage': 'money',
+        'g702__total_earned_less_retainage': 'money',
+        'g702__less_previous_certificates_for_payment': 'money',
+        'g702__current_payment_due': 'money',
+        'g702__balance_to_finish_including_retainage': 'money',
+        'g702__tax_applicable_to_this_payment': 'money',
+        'created_at': 'date', 'updated_at': 'date'
+    }) }}
+)
+
+select
+    id as payment_application_id,
+    project_id,
+    contract__id as prime_contract_id,
+    contract__type as contract_type,
+    number as payment_application_number,
+    trim(invoice_number) as invoice_number,
+    lower(status) as status,
+    billing_date,
+    period_id as billing_period_id,
+    period_start,
+    period_end,
+    percent_complete,
+    total_amount_accrued_this_period as amount_this_period,
+    total_amount_paid,
+    formatted_contract_company as owner_name,
+    nullif(trim(origin_id), '') as origin_id,
+    g702__original_contract_sum as original_contract_sum,
+    g702__net_change_by_change_orders as net_change_by_change_orders,
+    g702__contract_sum_to_date as contract_sum_to_date,
+    g702__total_completed_and_stored_to_date as completed_and_stored_to_date,
+    g702__completed_work_retainage_percent as work_retainage_percent,
+    g702__completed_work_retainage_amount as work_retainage_to_date,
+    g702__stored_materials_retainage_percent as materials_retainage_percent,
+    g702__stored_materials_retainage_amount as materials_retainage_to_date,
+    g702__total_retainage as retainage_to_date,
+    g702__total_earned_less_retainage as earned_less_retainage_to_date,
+    g702__less_previous_certificates_for_payment as previous_certificates,
+    g702__current_payment_due as current_payment_due,
+    g702__balance_to_finish_including_retainage as balance_to_finish,
+    g702__tax_applicable_to_this_payment as tax_this_payment,
+    created_at,
+    updated_at
+from source
