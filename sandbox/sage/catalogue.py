@@ -67,6 +67,9 @@ JOB, EXTRA, COST_CODE, CATEGORY = (
 )
 VENDOR, INVOICE, COMMITMENT = _t("Vendor", 10), _t("Invoice", 15), _t("Commitment", 12)
 DESCRIPTION = _t("Description", 30)
+# A reference field the import writes and nothing else reads: the connector stamps the
+# outbound idempotency key into it (see INFERRED). AP invoices use Invoice_Code_2.
+REF_1 = _t("Ref_1", 32)
 
 TABLES: tuple[Table, ...] = (
     # ---------------------------------------------------------------- company set-up
@@ -200,6 +203,7 @@ TABLES: tuple[Table, ...] = (
             _m("Commitment_Invoiced"),
             _m("JTD_Cost"),
             _t("Row_ID", 36),
+            REF_1,
         ),
         "the estimate (budget) line",
     ),
@@ -221,6 +225,7 @@ TABLES: tuple[Table, ...] = (
             _m("Revised_Commitment"),
             _m("Amount_Invoiced"),
             _m("Retainage_Held"),
+            REF_1,
         ),
         "subcontracts and purchase orders (Commitment_Type 'Subcontract' | 'Purchase order')",
     ),
@@ -257,6 +262,7 @@ TABLES: tuple[Table, ...] = (
             _d("Date"),
             _t("Status", 20),
             _m("Amount"),
+            REF_1,
         ),
         "subcontract change orders (append-only)",
     ),
@@ -490,4 +496,12 @@ INFERRED: dict[str, str] = {
     "CNC_ACTIVE__CONTRACT.Retainage_Percent": "seen on contract items only",
     "CNC_ACTIVE__CONTRACT.Original_Contract_Total": "seen on contract items only",
     "CNC_ACTIVE__CHANGE_ORDER": "table name for prime contract changes",
+    "JCM_MASTER__COMMITMENT.Ref_1": "reference field for the connector's idempotency "
+    "stamp (the outbound key); real Sage: a custom field on the commitment. Empty in "
+    "generated companies",
+    "JCM_MASTER__COMMITMENT_CO.Ref_1": "reference field for the connector's idempotency "
+    "stamp; real Sage: a custom field on the change order. Empty in generated companies",
+    "JCM_MASTER__CATEGORY.Ref_1": "reference field for the connector's idempotency stamp "
+    "of the last estimate import; real Sage: the estimate transaction's reference. Empty "
+    "in generated companies",
 }
