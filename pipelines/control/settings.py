@@ -43,6 +43,20 @@ CONTROL_TABLES: dict[str, dict[str, str]] = {
         "resolved_by": TEXT,
         "resolved_at": TIMESTAMPTZ,
     },
+    # Sage's refusals of written rows (the writer); superseded_by NULL = still open
+    "write_rejections": {
+        **_ID,
+        "idempotency_key": TEXT,
+        "object_type": TEXT,
+        "source_object": TEXT,
+        "source_id": BIGINT,
+        "sage_key": TEXT,
+        "rule": TEXT,
+        "reason": TEXT,
+        "field": TEXT,
+        "rejected_at": TIMESTAMPTZ,
+        "superseded_by": TEXT,
+    },
 }
 
 PRIMARY_KEYS: dict[str, str] = {

@@ -33,6 +33,12 @@ TABLES = {
     "mapping_history",
     "exception_resolutions",
     "audit_log",
+    "settings",
+    "auto_approval_rules",
+    "write_batches",
+    "outbox",
+    "idempotency_ledger",
+    "write_rejections",
     VERSION_TABLE,
 }
 

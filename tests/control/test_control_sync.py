@@ -54,6 +54,19 @@ EXPECTED = {
         ("resolved_by", "VARCHAR"),
         ("resolved_at", "TIMESTAMP WITH TIME ZONE"),
     ],
+    "write_rejections": [
+        ("id", "BIGINT"),
+        ("idempotency_key", "VARCHAR"),
+        ("object_type", "VARCHAR"),
+        ("source_object", "VARCHAR"),
+        ("source_id", "BIGINT"),
+        ("sage_key", "VARCHAR"),
+        ("rule", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("field", "VARCHAR"),
+        ("rejected_at", "TIMESTAMP WITH TIME ZONE"),
+        ("superseded_by", "VARCHAR"),
+    ],
 }
 DLT_COLUMNS = [("_dlt_load_id", "VARCHAR"), ("_dlt_id", "VARCHAR")]
 DLT_TABLES = {"_dlt_loads", "_dlt_pipeline_state", "_dlt_version"}
@@ -103,6 +116,7 @@ def test_sync_copies_rows_keeps_nulls_and_replaces(tmp_path: Path, control_dir: 
         "job_prefix_rules": 1,
         "vendor_map": 2,
         "exception_resolutions": 1,
+        "write_rejections": 0,
     }
     with _warehouse(tmp_path) as conn:
         assert conn.execute(

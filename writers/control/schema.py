@@ -179,6 +179,107 @@ audit_log = sa.Table(
     sa.Index(None, "at"),
 )
 
+# --- the writer stage (revision 0002) ------------------------------------------------
+# Money is decimal text: SQLite has no exact decimal type, text round-trips exactly.
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.Text(), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_by", sa.Text(), nullable=False),
+    sa.CheckConstraint(
+        "key <> 'write_mode' OR value IN ('supervised', 'auto')", name="write_mode_known"
+    ),
+)
+
+auto_approval_rules = sa.Table(
+    "auto_approval_rules",
+    metadata,
+    sa.Column("object_type", sa.Text(), primary_key=True),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("max_amount", sa.Text(), nullable=True),  # NULL = any amount
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_by", sa.Text(), nullable=False),
+)
+
+write_batches = sa.Table(
+    "write_batches",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("object_type", sa.Text(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("created_by", sa.Text(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("approved_by", sa.Text(), nullable=True),
+    sa.Column("approved_at", UTCDateTime(), nullable=True),
+    sa.Column("row_count", sa.Integer(), nullable=False),
+    sa.Column("total_amount", sa.Text(), nullable=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint(
+        "status IN ('proposed', 'approved', 'sending', 'done', 'failed')", name="status_known"
+    ),
+    sa.Index(None, "status"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("idempotency_key", sa.Text(), nullable=False),
+    sa.Column("batch_id", sa.BigInteger(), sa.ForeignKey("write_batches.id"), nullable=True),
+    sa.Column("object_type", sa.Text(), nullable=False),
+    sa.Column("sage_key", sa.Text(), nullable=True),
+    sa.Column("source_object", sa.Text(), nullable=True),
+    sa.Column("source_id", sa.BigInteger(), nullable=True),
+    sa.Column("amount", sa.Text(), nullable=True),
+    sa.Column("needs_approval_reason", sa.Text(), nullable=True),
+    sa.Column("payload", sa.Text(), nullable=False),  # JSON: {"header": {...}, "lines": [...]}
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("superseded_by", sa.Text(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("idempotency_key"),
+    sa.CheckConstraint(
+        "status IN ('pending', 'approved', 'in_flight', 'written', 'rejected', 'superseded')",
+        name="status_known",
+    ),
+    sa.Index(None, "status"),
+    sa.Index(None, "batch_id"),
+    sa.Index(None, "object_type", "source_object", "source_id"),
+)
+
+idempotency_ledger = sa.Table(
+    "idempotency_ledger",
+    metadata,
+    sa.Column("idempotency_key", sa.Text(), primary_key=True),
+    sa.Column("connector", sa.Text(), nullable=False),
+    sa.Column("sage_key", sa.Text(), nullable=True),
+    sa.Column("receipt", sa.Text(), nullable=False),  # JSON of the connector's Receipt
+    sa.Column("written_at", UTCDateTime(), nullable=False),
+)
+
+write_rejections = sa.Table(
+    "write_rejections",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("idempotency_key", sa.Text(), nullable=False),
+    sa.Column("object_type", sa.Text(), nullable=False),
+    sa.Column("source_object", sa.Text(), nullable=True),
+    sa.Column("source_id", sa.BigInteger(), nullable=True),
+    sa.Column("sage_key", sa.Text(), nullable=True),
+    sa.Column("rule", sa.Text(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("field", sa.Text(), nullable=True),
+    sa.Column("rejected_at", UTCDateTime(), nullable=False),
+    sa.Column("superseded_by", sa.Text(), nullable=True),  # the key of the corrected row
+    sa.UniqueConstraint("idempotency_key", "rule"),
+)
+
 MAPPING_TABLES: dict[str, sa.Table] = {
     t.name: t for t in (cost_code_map, cost_code_overrides, job_prefix_rules, vendor_map)
 }

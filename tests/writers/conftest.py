@@ -1,0 +1,152 @@
+"""Writer fixtures: a small hand-made warehouse with marts.outbound_* rows (fast logic
+tests), a connector double, and a real built tiny scenario (end-to-end and kill tests,
+built with tests/dbt/conftest.py's `prepare`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from writers.connector import OutboundRecord, Receipt, Rejection, TransientConnectorError
+from writers.control import ControlStore
+
+
+def _dbt_support():
+    """tests/dbt/conftest.py as a module (reused, not copied: its `prepare`)."""
+    name = "tieout_tests_dbt_support"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "dbt" / "conftest.py"
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+HEADERS = {
+    "outbound_commitments": "original_commitment",
+    "outbound_commitment_change_orders": "amount",
+    "outbound_ap_invoices": "amount",
+    "outbound_jc_estimates": "total_estimate",
+    "outbound_vendors": None,
+    "outbound_ar_invoices": "amount",
+}
+LINES = {
+    "outbound_commitment_lines": "item_number",
+    "outbound_commitment_change_order_lines": "line_number",
+    "outbound_ap_invoice_distributions": "dist_seq",
+}
+
+
+def make_warehouse(path: Path, ap_rows: list[dict]) -> Path:
+    """A warehouse whose marts hold `ap_rows` as outbound_ap_invoices (one distribution
+    each); every other outbound model is empty."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        for table, amount in HEADERS.items():
+            money = f", {amount} decimal(18,2)" if amount else ""
+            con.execute(
+                f"create or replace table marts.{table} (idempotency_key varchar, "
+                "source_object varchar, source_id bigint, target_object varchar, "
+                "sage_key varchar, invoice_date date, is_blocked boolean, "
+                f"blocking_exception_ids varchar, needs_approval_reason varchar{money})"
+            )
+        for table, seq in LINES.items():
+            con.execute(
+                f"create or replace table marts.{table} (idempotency_key varchar, {seq} int, "
+                "amount decimal(18,2))"
+            )
+        for row in ap_rows:
+            con.execute(
+                "insert into marts.outbound_ap_invoices values (?, 'requisition', ?, "
+                "'APM_MASTER__INVOICE', ?, date '2026-01-15', ?, ?, ?, ?)",
+                [
+                    row["key"],
+                    row["source_id"],
+                    row["sage_key"],
+                    row.get("blocked", False),
+                    "exc1" if row.get("blocked") else None,
+                    row.get("needs_approval_reason"),
+                    row["amount"],
+                ],
+            )
+            con.execute(
+                "insert into marts.outbound_ap_invoice_distributions values (?, 1, ?)",
+                [row["key"], row["amount"]],
+            )
+    return path
+
+
+def ap(key: str, source_id: int, amount: str, **extra) -> dict:
+    return {
+        "key": key,
+        "source_id": source_id,
+        "sage_key": f"V|INV{source_id}",
+        "amount": amount,
+        **extra,
+    }
+
+
+@dataclass
+class FakeConnector:
+    """A Connector double: holds what it was sent; can fail transiently and reject."""
+
+    name: str = "fake"
+    held: dict[str, OutboundRecord] = field(default_factory=dict)
+    submits: int = 0
+    fail_next: int = 0  # raise TransientConnectorError this many times
+    reject: dict[str, str] = field(default_factory=dict)  # sage_key → reason
+
+    def validate(self, batch: Sequence[OutboundRecord]) -> list[Rejection]:
+        return [
+            Rejection(r.idempotency_key, "vendor_on_hold", self.reject[r.sage_key], "vendor")
+            for r in batch
+            if r.sage_key in self.reject
+        ]
+
+    def submit(self, batch):
+        self.submits += 1
+        if self.fail_next:
+            self.fail_next -= 1
+            raise TransientConnectorError("company locked")
+        rejections = self.validate(batch)
+        refused = {r.idempotency_key for r in rejections}
+        receipts = []
+        for record in batch:
+            if record.idempotency_key in refused:
+                continue
+            self.held.setdefault(record.idempotency_key, record)
+            receipts.append(Receipt(record.idempotency_key, record.sage_key))
+        return receipts, rejections
+
+    def lookup(self, keys):
+        return {k: Receipt(k, self.held[k].sage_key) for k in keys if k in self.held}
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with ControlStore.open(f"sqlite:///{tmp_path / 'control.sqlite'}") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def writer_built(tiny_scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny scenario synced and built (its own home: the writer tests change it)."""
+    return _dbt_support().prepare(tiny_scenario_dir, tmp_path_factory.mktemp("writer_built"))
+
+
+@pytest.fixture
+def writer_home(writer_built, tmp_path: Path) -> Path:
+    """A fresh copy of the built home (warehouse, control store, test company) per test."""
+    home = tmp_path / "home"
+    shutil.copytree(writer_built.home, home, ignore=shutil.ignore_patterns("dlt", "logs"))
+    return home
