@@ -16,7 +16,7 @@ APT_PACKAGES := unixodbc unixodbc-dev libsqliteodbc
 NEED_VENV_PKG := $(shell $(PYTHON) -c "import ensurepip" >/dev/null 2>&1 || echo python3-venv)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help system venv demo test lint bench clean
+.PHONY: help system venv demo test lint bench clean build manifest
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,12 @@ lint: venv  ## ruff
 
 bench: venv  ## scale runs (gc60); writes bench/report.md
 	$(BIN)/python -m bench.run
+
+build: venv  ## dbt models + reconciliation checks on the warehouse under TIEOUT_HOME (DBT_TARGET=postgres for PostgreSQL)
+	$(BIN)/tieout build
+
+manifest: venv  ## write dbt_project/target/manifest.json, which the Dagster code location loads (image builds, CI)
+	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir . --quiet
 
 clean:  ## remove local state (var/) — keeps .venv
 	rm -rf var

@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPORT = Path(__file__).with_name("report.md")
 SIZES = ("tiny", "small", "gc60")
-SECTIONS = ("sandbox", "sync")
+SECTIONS = ("sandbox", "sync", "dbt")
 
 
 def _dir_size(path: Path) -> int:
@@ -78,6 +78,8 @@ def bench_sandbox(size: str, seed: int, work: Path) -> dict:
 
 SANDBOX_HEADING = "## Sandbox: generation, test-company materialisation, emulator load"
 SYNC_HEADING = "## Sync"
+DBT_HEADING = "## dbt build"
+HEADINGS = (SANDBOX_HEADING, SYNC_HEADING, DBT_HEADING)  # report order
 
 
 def sandbox_section(rows: list[dict]) -> list[str]:
@@ -94,7 +96,7 @@ def _existing_sections() -> dict[str, str]:
     sections: dict[str, str] = {}
     for chunk in REPORT.read_text().split("\n## ")[1:]:
         text = "## " + chunk.rstrip("\n")
-        key = SYNC_HEADING if text.startswith(SYNC_HEADING) else SANDBOX_HEADING
+        key = next((h for h in HEADINGS if text.startswith(h)), SANDBOX_HEADING)
         sections[key] = text
     return sections
 
@@ -111,7 +113,7 @@ def write_report(sections: dict[str, list[str]]) -> None:
         "",
         "",
     ]
-    body = [kept[k] for k in (SANDBOX_HEADING, SYNC_HEADING) if k in kept]
+    body = [kept[k] for k in HEADINGS if k in kept]
     REPORT.write_text("\n".join(header) + "\n\n".join(body) + "\n")
 
 
@@ -121,6 +123,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS, help="parts to run"
+    )
+    parser.add_argument(
+        "--growth",
+        nargs="+",
+        type=int,
+        default=[1, 2, 4],
+        help="dbt section: build on the warehouse grown to these multiples of its rows",
     )
     args = parser.parse_args()
     sections: dict[str, list[str]] = {}
@@ -142,6 +151,17 @@ def main() -> None:
             rows.append(row)
             write_report({**sections, SYNC_HEADING: sync.report_section(rows)})  # keep partials
         sections[SYNC_HEADING] = sync.report_section(rows)
+    if "dbt" in args.sections:
+        from bench import dbt_build
+
+        factors = tuple(args.growth)
+        rows = []
+        for size in args.sizes:
+            row = dbt_build.run_child(size, args.seed, factors)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+            write_report({**sections, DBT_HEADING: dbt_build.report_section(rows)})  # keep partials
+        sections[DBT_HEADING] = dbt_build.report_section(rows)
     write_report(sections)
     print(f"wrote {REPORT}")
 

@@ -215,13 +215,11 @@ def projected_wall(requests: int, wall: float, hourly: int = HOURLY) -> float:
     return windows * 3600 + rest / rate
 
 
-def bench_sync(size: str, seed: int, work: Path) -> dict:
-    from pipelines.sage import run_sage_sync
+def prepare_sandbox(size: str, seed: int, work: Path):
+    """Generate the scenario under `work` and materialise its Sage test company in a fresh
+    TIEOUT_HOME (`work/home`, also set in the environment); return (scenario, home, db)."""
     from sandbox.generate import generate
-    from sandbox.procore.server import EmulatorServer
-    from sandbox.procore.settings import EmulatorSettings
     from sandbox.sage.company import materialise
-    from sandbox.sage.odbc import connection_string
     from sandbox.scenario import load_scenario
 
     out = work / "scenario"
@@ -233,6 +231,51 @@ def bench_sync(size: str, seed: int, work: Path) -> dict:
     db = home / "sage" / "company.sqlite"
     db.parent.mkdir(parents=True, exist_ok=True)
     materialise(scenario, db)
+    return scenario, home, db
+
+
+def synced_warehouse(size: str, seed: int, work: Path):
+    """A TIEOUT_HOME whose warehouse holds the scenario, synced as fast as the emulator
+    allows (rate limits off: this is a fixture for later stages, not a sync measurement).
+    Returns (scenario, home, seconds spent)."""
+    from pipelines.procore import run_procore_sync
+    from pipelines.sage import run_sage_sync
+    from sandbox.procore.server import EmulatorServer
+    from sandbox.procore.settings import EmulatorSettings
+    from sandbox.sage.odbc import connection_string
+
+    started = time.perf_counter()
+    scenario, home, db = prepare_sandbox(size, seed, work)
+    settings = EmulatorSettings(hourly_limit=0, spike_limit=0)
+    with EmulatorServer(scenario, settings, port=0) as srv:
+        creds = scenario.procore
+        procore = run_procore_sync(
+            home=home,
+            base_url=srv.url,
+            login_url=srv.url,
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            company_id=creds.company_id,
+        )
+    sage = run_sage_sync(home=home, connection_string=connection_string(db))
+    failed = [
+        f"{r.source}.{x.resource}: {x.error}"
+        for r in (procore, sage)
+        for x in r.resources
+        if x.status == "failed"
+    ]
+    if failed:
+        raise RuntimeError("the benchmark sync failed: " + "; ".join(failed))
+    return scenario, home, time.perf_counter() - started
+
+
+def bench_sync(size: str, seed: int, work: Path) -> dict:
+    from pipelines.sage import run_sage_sync
+    from sandbox.procore.server import EmulatorServer
+    from sandbox.procore.settings import EmulatorSettings
+    from sandbox.sage.odbc import connection_string
+
+    scenario, home, db = prepare_sandbox(size, seed, work)
 
     capped = size != "gc60"
     settings = EmulatorSettings(hourly_limit=HOURLY if capped else 0, spike_limit=SPIKE)

@@ -15,7 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from orchestration import sandbox_commands
+from orchestration.control_commands import exceptions_app, mapping_app
 from orchestration.home import scenarios_dir, tieout_home
+from orchestration.write_commands import write_app
 
 console = Console(stderr=True)
 
@@ -36,6 +38,9 @@ sandbox_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(mapping_app, name="mapping")
+app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(write_app, name="write")
 
 SizeOpt = Annotated[
     str, typer.Option("--size", help="Scenario size: tiny (tests), small (demo), gc60 (scale).")
@@ -152,6 +157,52 @@ def sync(
             "some resources failed (see the table above); fix the cause and rerun "
             "`tieout sync` — it resumes from the last good state"
         )
+
+
+@app.command("build")
+def build(
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Warehouse to build: duckdb or postgres (default: DBT_TARGET, else duckdb).",
+        ),
+    ] = None,
+    select: Annotated[
+        str | None,
+        typer.Option(
+            "--select",
+            "-s",
+            help="Only these dbt nodes (dbt selection syntax, e.g. 'stg_sage__jobs+').",
+        ),
+    ] = None,
+    unit_tests: Annotated[
+        bool,
+        typer.Option(
+            "--unit-tests/--no-unit-tests",
+            help="Also run dbt's unit tests (each rule's planted and clean case).",
+        ),
+    ] = False,
+) -> None:
+    """Run the dbt models and finance's reconciliation checks on the warehouse.
+
+    Snapshots the control store into raw_control first; for --target postgres, copies the
+    raw schemas from the DuckDB warehouse into PostgreSQL (PG* variables,
+    TIEOUT_PG_DATABASE, default tieout). Exits 1 when any model or error-severity test fails.
+    """
+    from orchestration import build_commands
+
+    home = tieout_home()
+    try:
+        chosen = build_commands.check_target(target or build_commands.default_target())
+        result = build_commands.build(
+            chosen, home=home, select=select, console=console, unit_tests=unit_tests
+        )
+    except build_commands.BuildError as exc:
+        _fail(str(exc))
+    build_commands.print_result(result, console)
+    if not result.ok:
+        _fail(build_commands.failure_message(result, home))
 
 
 @app.command("run")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import threading
@@ -200,10 +201,14 @@ def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Consol
 
 
 def _clear_state(home: Path) -> None:
-    """A fresh run starts from an empty warehouse, dlt state and test company."""
+    """A fresh run starts from an empty warehouse, dlt state, test company and (the default
+    SQLite) control store; a control store named by TIEOUT_CONTROL_URL is left alone."""
     from pipelines.warehouse import pipelines_dir, warehouse_path
 
-    for path in (warehouse_path(home), sage_company_path(home)):
+    paths = [warehouse_path(home), sage_company_path(home)]
+    if not os.environ.get("TIEOUT_CONTROL_URL"):
+        paths.append(home / "control.sqlite")
+    for path in paths:
         for leftover in path.parent.glob(path.name + "*"):  # the file, its WAL, -shm, .lock
             leftover.unlink(missing_ok=True)
     shutil.rmtree(pipelines_dir(home), ignore_errors=True)
@@ -247,6 +252,50 @@ def run_pipeline(
     failed = [r.source for r in reports if not r.ok]
     if failed:
         raise CommandError(f"sync failed for {', '.join(failed)} (see the tables above)")
+    seed_control_store(scenario, home, console)
+    build_warehouse(home, console)
     from pipelines.warehouse import warehouse_path
 
     console.print(f"warehouse: [bold]{warehouse_path(home)}[/]; state is under [bold]{home}[/]")
+
+
+def seed_control_store(scenario: Scenario, home: Path, console: Console) -> None:
+    """Load the scenario's starting mappings (`control/*.csv`) into the control store.
+
+    Seeding never overwrites a controller's change (the store keeps its value and reports
+    a conflict), so rerunning `tieout run --reuse` is safe.
+    """
+    control_dir = scenario.root / "control"
+    if not control_dir.is_dir():
+        console.print(f"no {control_dir.name}/ in the scenario: the control store starts empty")
+        return
+    try:
+        from writers.control import ControlStore, ControlStoreError
+    except ModuleNotFoundError as exc:
+        if exc.name != "writers.control":
+            raise
+        console.print("[yellow]control store not installed: mappings not seeded[/]")
+        return
+    try:
+        with ControlStore.open(home=home) as store:
+            report = store.seed_from_scenario(control_dir, actor="tieout run")
+            where = store.url
+    except ControlStoreError as exc:
+        raise CommandError(f"seeding the control store: {exc}") from exc
+    console.print(
+        f"control store {where}: {report.inserted} mapping row(s) seeded from {control_dir}"
+        + (f", {len(report.conflicts)} kept as the store has them" if report.conflicts else "")
+    )
+
+
+def build_warehouse(home: Path, console: Console) -> None:
+    """`tieout build` on the DuckDB warehouse: control snapshot, dbt models and checks."""
+    from orchestration import build_commands
+
+    try:
+        result = build_commands.build("duckdb", home=home, console=console)
+    except build_commands.BuildError as exc:
+        raise CommandError(str(exc)) from exc
+    build_commands.print_result(result, console)
+    if not result.ok:
+        raise CommandError(build_commands.failure_message(result, home))

@@ -52,3 +52,49 @@ def tiny_emulator(tiny_scenario):
 
     with EmulatorServer(tiny_scenario, EmulatorSettings(), port=0) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def tiny_synced_home(
+    tiny_scenario, tiny_emulator, tiny_sage_db, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A TIEOUT_HOME whose DuckDB warehouse holds the tiny scenario, synced by `tieout sync
+    all` (emulator over HTTP, test company over ODBC), with the control store seeded from
+    the scenario's `control/` (when the control store is installed).
+
+    Shared by the session: tests may build dbt models in it; a test that breaks the
+    warehouse on purpose works on a copy.
+    """
+    from rich.console import Console
+
+    from orchestration import sync_commands
+    from sandbox.sage.odbc import connection_string
+
+    home = tmp_path_factory.mktemp("synced-home")
+    creds = tiny_scenario.procore
+    reports = sync_commands.sync(
+        "all",
+        home=home,
+        full=False,
+        project_ids=None,
+        console=Console(stderr=True, quiet=True),
+        procore_overrides={
+            "base_url": tiny_emulator.url,
+            "login_url": tiny_emulator.url,
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+            "company_id": creds.company_id,
+        },
+        sage_connection_string=connection_string(tiny_sage_db),
+    )
+    failed = [(x.resource, x.error) for r in reports for x in r.resources if x.status == "failed"]
+    assert not failed, f"the tiny sync failed: {failed}"
+    try:
+        from writers.control import ControlStore
+    except ModuleNotFoundError as exc:  # the control store lands separately
+        if exc.name != "writers.control":
+            raise
+    else:
+        with ControlStore.open(f"sqlite:///{home / 'control.sqlite'}") as store:
+            store.seed_from_scenario(tiny_scenario.root / "control", actor="tests")
+    return home

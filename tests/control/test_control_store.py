@@ -347,7 +347,7 @@ def test_snapshot_reads_every_table_dbt_needs(store: ControlStore, control_dir: 
         "exception_resolutions": 1,
     }
     with pytest.raises(ControlValidationError, match="unknown control table"):
-        store.snapshot(["outbox"])
+        store.snapshot(["no_such_table"])
 
 
 # --- SQLite concurrency ---------------------------------------------------------------
