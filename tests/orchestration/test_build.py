@@ -216,7 +216,9 @@ def pg_database():
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_build_postgres_copies_raw_tables_exactly(tiny_synced_home: Path, pg_database: str):
+def test_build_postgres_copies_raw_tables_exactly(
+    tiny_synced_home: Path, tiny_scenario_dir: Path, pg_database: str
+):
     done = tieout(
         "build", "--target", "postgres", home=tiny_synced_home, TIEOUT_PG_DATABASE=pg_database
     )
@@ -268,6 +270,25 @@ def test_build_postgres_copies_raw_tables_exactly(tiny_synced_home: Path, pg_dat
             )
             cur.execute(query)
             assert cur.fetchone()[0] == con.execute(query).fetchone()[0] > 0
+            # the same reconciliation on PostgreSQL: the queue equals the answer key
+            cur.execute(
+                "select exception_type, coalesce(cast(procore_id as varchar), ''), "
+                "coalesce(sage_key, '') from marts.exception_queue where status = 'open'"
+            )
+            found = {tuple(r) for r in cur.fetchall()}
+        assert found == answer_key(tiny_scenario_dir)
     finally:
         con.close()
         pg.close()
+
+
+def answer_key(scenario_dir: Path) -> set[tuple[str, str, str]]:
+    """The build- and sync-detected rows of the scenario's answer key."""
+    import csv
+
+    with (scenario_dir / "expected" / "exceptions.csv").open(newline="") as fh:
+        return {
+            (r["exception_type"], r["procore_id"], r["sage_key"])
+            for r in csv.DictReader(fh)
+            if r["detected_by"] != "write"
+        }
