@@ -254,6 +254,7 @@ def run_pipeline(
         raise CommandError(f"sync failed for {', '.join(failed)} (see the tables above)")
     seed_control_store(scenario, home, console)
     build_warehouse(home, console)
+    propose_writes(home, console)
     from pipelines.warehouse import warehouse_path
 
     console.print(f"warehouse: [bold]{warehouse_path(home)}[/]; state is under [bold]{home}[/]")
@@ -299,3 +300,21 @@ def build_warehouse(home: Path, console: Console) -> None:
     build_commands.print_result(result, console)
     if not result.ok:
         raise CommandError(build_commands.failure_message(result, home))
+
+
+def propose_writes(home: Path, console: Console) -> None:
+    """The writer's plan in the company's mode (supervised by default: batches are proposed
+    for a controller's approval and nothing is written; `tieout write` sends approved ones)."""
+    from orchestration import write_commands
+    from pipelines.warehouse import warehouse_path
+    from writers.control import ControlStore, ControlStoreError
+    from writers.outbox import WarehouseError
+    from writers.writer import plan
+
+    try:
+        with ControlStore.open(home=home) as store:
+            result = plan(warehouse_path(home), store, actor="tieout run")
+    except (ControlStoreError, WarehouseError) as exc:
+        raise CommandError(f"planning the writes: {exc}") from exc
+    console.print(f"[bold]writer[/] ({result.mode} mode)")
+    write_commands.print_plan(result)

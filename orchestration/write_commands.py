@@ -111,7 +111,7 @@ def write(
             if dry_run:
                 _print_dry_run(result)
                 return
-            _print_plan(result)
+            print_plan(result)
             if not result.waiting:
                 _say("nothing approved to write")
                 return
@@ -137,7 +137,7 @@ def write(
         )
 
 
-def _print_plan(result: Any) -> None:
+def print_plan(result: Any) -> None:
     for tp in result.types.values():
         if tp.proposed_batch:
             _say(
