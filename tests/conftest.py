@@ -98,3 +98,13 @@ def tiny_synced_home(
         with ControlStore.open(f"sqlite:///{home / 'control.sqlite'}") as store:
             store.seed_from_scenario(tiny_scenario.root / "control", actor="tests")
     return home
+
+
+@pytest.fixture(scope="session")
+def tiny_built(tiny_scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny scenario synced, its control store seeded and built on DuckDB with every
+    dbt unit test (the one build in the suite that runs them). Shared by the dbt and
+    writer tests: a test that changes it works on a copy of its home."""
+    from tests.dbt.conftest import prepare
+
+    return prepare(tiny_scenario_dir, tmp_path_factory.mktemp("tiny_built"), unit_tests=True)

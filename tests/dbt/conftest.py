@@ -110,13 +110,6 @@ def prepare(scenario_dir: Path, home: Path, *, unit_tests: bool = False) -> Buil
 
 
 @pytest.fixture(scope="session")
-def tiny_built(tiny_scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltScenario:
-    """The shared tiny scenario (default plants), synced and built on DuckDB with every
-    dbt unit test (the one build in the suite that runs them)."""
-    return prepare(tiny_scenario_dir, tmp_path_factory.mktemp("tiny_built"), unit_tests=True)
-
-
-@pytest.fixture(scope="session")
 def dotted_built(tmp_path_factory: pytest.TempPathFactory) -> BuiltScenario:
     """Another seed, a dot-separated 2-section mask (xxx.xx) and two of every plant."""
     from sandbox.generate import EXCEPTION_TYPES, generate

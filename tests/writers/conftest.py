@@ -1,12 +1,10 @@
 """Writer fixtures: a small hand-made warehouse with marts.outbound_* rows (fast logic
 tests), a connector double, and a real built tiny scenario (end-to-end and kill tests,
-built with tests/dbt/conftest.py's `prepare`)."""
+built once for the session: the `tiny_built` fixture in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,21 +14,6 @@ import pytest
 
 from writers.connector import OutboundRecord, Receipt, Rejection, TransientConnectorError
 from writers.control import ControlStore
-
-
-def _dbt_support():
-    """tests/dbt/conftest.py as a module (reused, not copied: its `prepare`)."""
-    name = "tieout_tests_dbt_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[1] / "dbt" / "conftest.py"
-        )
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
 
 HEADERS = {
     "outbound_commitments": "original_commitment",
@@ -139,9 +122,9 @@ def store(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
-def writer_built(tiny_scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The tiny scenario synced and built (its own home: the writer tests change it)."""
-    return _dbt_support().prepare(tiny_scenario_dir, tmp_path_factory.mktemp("writer_built"))
+def writer_built(tiny_built):
+    """The tiny scenario synced and built (shared; `writer_home` gives each test a copy)."""
+    return tiny_built
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ PostgreSQL in production; a missing PostgreSQL database is created on first open
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -89,7 +91,7 @@ def _sqlite_engine(url: URL) -> Engine:
         # SELECT): SQLAlchemy's `begin` below emits it, so migrations are transactional.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -102,6 +104,24 @@ def _sqlite_engine(url: URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor) -> None:
+    """Switch a new database file to WAL (a persistent setting: later connections find it
+    on). The switch needs the file to itself, and SQLite answers "database is locked" at
+    once rather than waiting when several processes open a brand-new store together, so
+    it is retried for a while."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def ensure_database(url: URL) -> bool:
