@@ -233,20 +233,13 @@ def run_pipeline(
         console.print(report.table())
         if not report.ok:
             raise CommandError("the sandbox smoke check failed: " + "; ".join(report.failures))
-        creds = scenario.procore
         reports = sync_commands.sync(
             "all",
             home=home,
             full=False,
             project_ids=None,
             console=console,
-            procore_overrides={
-                "base_url": server.url,
-                "login_url": server.url,
-                "client_id": creds.client_id,
-                "client_secret": creds.client_secret,
-                "company_id": creds.company_id,
-            },
+            procore_overrides=sync_commands.emulator_procore_settings(scenario, server.url),
             sage_connection_string=connection_string(db_path),
         )
     failed = [r.source for r in reports if not r.ok]

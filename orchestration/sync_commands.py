@@ -19,6 +19,19 @@ class SyncConfigError(Exception):
     """A source cannot start: a connection setting is missing or wrong."""
 
 
+def emulator_procore_settings(scenario, base_url: str) -> dict:
+    """The Procore settings that point the sync at a sandbox emulator serving `scenario`
+    (its URL for API and login, the scenario's OAuth client and company)."""
+    creds = scenario.procore
+    return {
+        "base_url": base_url,
+        "login_url": base_url,
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+        "company_id": creds.company_id,
+    }
+
+
 def sync(
     system: str,
     *,

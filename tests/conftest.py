@@ -71,20 +71,13 @@ def tiny_synced_home(
     from sandbox.sage.odbc import connection_string
 
     home = tmp_path_factory.mktemp("synced-home")
-    creds = tiny_scenario.procore
     reports = sync_commands.sync(
         "all",
         home=home,
         full=False,
         project_ids=None,
         console=Console(stderr=True, quiet=True),
-        procore_overrides={
-            "base_url": tiny_emulator.url,
-            "login_url": tiny_emulator.url,
-            "client_id": creds.client_id,
-            "client_secret": creds.client_secret,
-            "company_id": creds.company_id,
-        },
+        procore_overrides=sync_commands.emulator_procore_settings(tiny_scenario, tiny_emulator.url),
         sage_connection_string=connection_string(tiny_sage_db),
     )
     failed = [(x.resource, x.error) for r in reports for x in r.resources if x.status == "failed"]

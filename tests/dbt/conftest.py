@@ -58,20 +58,13 @@ def sync_scenario(scenario_dir: Path, home: Path) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     materialise(scenario, db)
     with EmulatorServer(scenario, EmulatorSettings(), port=0) as server:
-        creds = scenario.procore
         reports = sync_commands.sync(
             "all",
             home=home,
             full=False,
             project_ids=None,
             console=quiet_console(),
-            procore_overrides={
-                "base_url": server.url,
-                "login_url": server.url,
-                "client_id": creds.client_id,
-                "client_secret": creds.client_secret,
-                "company_id": creds.company_id,
-            },
+            procore_overrides=sync_commands.emulator_procore_settings(scenario, server.url),
             sage_connection_string=connection_string(db),
         )
     failed = [r.source for r in reports if not r.ok]
