@@ -7,14 +7,18 @@ tests/generator). These are the ones several areas and the end-to-end tests shar
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 TINY_SEED = 11
+PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +105,38 @@ def tiny_built(tiny_scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory
     from tests.dbt.conftest import prepare
 
     return prepare(tiny_scenario_dir, tmp_path_factory.mktemp("tiny_built"), unit_tests=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    """An AUTOCOMMIT connection to the server's `postgres` database; fails if it is down."""
+    engine = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        pytest.fail(
+            f"PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres ({reason}). "
+            "Start it (Debian: `pg_ctlcluster 15 main start`) or deselect these tests with "
+            '-m "not postgres".',
+            pytrace=False,
+        )
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_database(pg_admin: sa.Engine) -> Iterator[Callable[[], str]]:
+    """Names fresh databases (not created: the store creates them); drops them after."""
+    names: list[str] = []
+
+    def new() -> str:
+        names.append(f"tieout_control_test_{secrets.token_hex(4)}")
+        return f"{PG_SERVER}/{names[-1]}"
+
+    yield new
+    with pg_admin.connect() as conn:
+        for name in names:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,6 +17,12 @@ rejected) are recorded (commit). On restart it first asks the connector's `looku
 in-flight keys Sage already holds: those are receipted, the others go back to approved and
 are submitted again. `TIEOUT_WRITER_CRASH_AT=after_mark_in_flight|after_submit|
 after_receipt` kills the process (SIGKILL) at that step, for the fault-injection tests.
+
+One writer sends at a time (`writers.control.lease`): `send` holds the writer lease while
+it recovers and submits, so a second `tieout write` started meanwhile stops with a message
+naming the running one instead of "recovering" rows that are not stranded. Recovery only
+asks the connector about rows of the object types it is sending (each connector knows only
+its own keys).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from writers.connector import Connector, OutboundRecord, Rejection, TransientConnectorError
+from writers.control.lease import WriterLease
 from writers.control.outbox_store import WriterStore
 from writers.control.store import ControlStore
 from writers.outbox import Candidate, check_object_types, decode_record, read_candidates
@@ -204,28 +211,31 @@ def send(
     types = check_object_types(object_types)
     ws = WriterStore(store)
     report = SendReport()
-    _recover(
-        ws,
-        connector,
-        [r["idempotency_key"] for r in ws.in_flight()],
-        actor,
-        report,
-        retry,
-        sleep,
-        count=True,
-    )
-    batches: dict[int, list[dict[str, Any]]] = {}
-    for row in ws.due():
-        if row["object_type"] in types:
-            batches.setdefault(row["batch_id"], []).append(row)
-    for rows in batches.values():
-        claimed = ws.claim(
-            [r["idempotency_key"] for r in rows], connector=connector.name, actor=actor
+    # one writer at a time: recovery below assumes nobody else has rows in flight
+    with WriterLease(store, actor=actor) as lease:
+        _recover(
+            ws,
+            connector,
+            [r["idempotency_key"] for r in ws.in_flight() if r["object_type"] in types],
+            actor,
+            report,
+            retry,
+            sleep,
+            count=True,
         )
-        if not claimed:
-            continue
-        crash_point("after_mark_in_flight")
-        _submit(ws, connector, claimed, actor, report, retry, sleep)
+        batches: dict[int, list[dict[str, Any]]] = {}
+        for row in ws.due():
+            if row["object_type"] in types:
+                batches.setdefault(row["batch_id"], []).append(row)
+        for rows in batches.values():
+            lease.renew()
+            claimed = ws.claim(
+                [r["idempotency_key"] for r in rows], connector=connector.name, actor=actor
+            )
+            if not claimed:
+                continue
+            crash_point("after_mark_in_flight")
+            _submit(ws, connector, claimed, actor, report, retry, sleep)
     return report
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the control store: a real SQLite file and a real PostgreSQL server.
+"""Fixtures for the control store: a real SQLite file and a real PostgreSQL server
+(`pg_admin` and `pg_database` are in tests/conftest.py: the writer tests use them too).
 
 PostgreSQL tests (marker `postgres`) use throwaway databases named
 `tieout_control_test_<random>` on 127.0.0.1:5432 (user postgres), dropped afterwards. A
@@ -9,7 +10,7 @@ them with `-m "not postgres"` on a machine without PostgreSQL.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ from control_support import CONTROL_FILES, write_control
 
 from writers.control import ControlStore
 
-PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 CONTROL_TABLES = (
     "cost_code_overrides",
     "cost_code_map",
@@ -39,45 +39,10 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_admin() -> Iterator[sa.Engine]:
-    """An AUTOCOMMIT connection to the server's `postgres` database; fails if it is down."""
-    engine = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect():
-            pass
-    except sa.exc.OperationalError as exc:
-        engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        pytest.fail(
-            f"PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres ({reason}). "
-            "Start it (Debian: `pg_ctlcluster 15 main start`) or deselect these tests with "
-            '-m "not postgres".',
-            pytrace=False,
-        )
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_database(pg_admin: sa.Engine) -> Iterator[Callable[[], str]]:
-    """Names fresh databases (not created: the store creates them); drops them after."""
-    names: list[str] = []
-
-    def new() -> str:
-        names.append(f"tieout_control_test_{secrets.token_hex(4)}")
-        return f"{PG_SERVER}/{names[-1]}"
-
-    yield new
-    with pg_admin.connect() as conn:
-        for name in names:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
 def pg_shared_url(pg_admin: sa.Engine) -> Iterator[str]:
     """One migrated database for the store tests (emptied before each test)."""
     name = f"tieout_control_test_{secrets.token_hex(4)}"
-    url = f"{PG_SERVER}/{name}"
+    url = pg_admin.url.set(database=name).render_as_string(hide_password=False)
     ControlStore.open(url).close()
     yield url
     with pg_admin.connect() as conn:

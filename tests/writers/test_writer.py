@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FakeConnector, ap, make_warehouse
+from writer_support import FakeConnector, ap, make_warehouse
 
 from writers.control.outbox_store import WriterStore
 from writers.writer import RetryPolicy, approve_batch, plan, send

@@ -137,7 +137,7 @@ def test_kill_9_mid_batch_then_rerun_writes_each_row_exactly_once(
 @pytest.mark.postgres
 def test_outbox_flow_on_postgresql(tmp_path: Path) -> None:
     import sqlalchemy as sa
-    from conftest import FakeConnector, ap, make_warehouse
+    from writer_support import FakeConnector, ap, make_warehouse
 
     from writers.writer import RetryPolicy, approve_batch, plan, send
 
