@@ -175,6 +175,19 @@ def plan(
     return result
 
 
+def predict_rejections(records: Sequence[OutboundRecord], connector: Connector) -> list[Rejection]:
+    """What the connector's validation would refuse now, without writing (a dry run's
+    forecast: Sage may still change before the real send). One `validate` per object type,
+    since a batch holds one type."""
+    by_type: dict[str, list[OutboundRecord]] = {}
+    for record in records:
+        by_type.setdefault(record.object_type, []).append(record)
+    rejections: list[Rejection] = []
+    for batch in by_type.values():
+        rejections += connector.validate(batch)
+    return rejections
+
+
 def approve_batch(store: ControlStore, batch_id: int, *, actor: str) -> dict[str, Any]:
     return WriterStore(store).approve_batch(batch_id, actor=actor)
 
