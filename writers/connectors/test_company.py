@@ -20,8 +20,16 @@ Idempotency stamps (what `lookup` searches):
 | commitment_change_orders | `JCM_MASTER__COMMITMENT_CO.Ref_1` | 32 |
 | jc_estimates | `JCM_MASTER__CATEGORY.Ref_1` (the last estimate import on that line) | 32 |
 
-`vendors` and `ar_invoices` are rejected with `unsupported_object`: write them with the
-import-file connector (Sage has no vendor import layout; AR goes through Contracts).
+`vendors` and `ar_invoices` are rejected with `unsupported_object`: Sage has no vendor
+import layout (the import-file connector writes a set-up worksheet for manual entry), and
+AR goes through Contracts (no connector writes it).
+
+Reuse (writers/connectors/import_files): validation needs only a read-only connection —
+`session(read_only=True)` + `check(sage, batch, supported=…)` run every rule below without
+writing (with `vendors` in `supported`, the vendor master rules run too); `post(sage,
+records, stamp=False)` is the posting code the sandbox's import stand-in
+(sandbox/sage/importer.py) applies parsed import files with, leaving the stamp fields
+empty as Sage's own import does.
 
 Rule codes (`Rejection.rule`), stable: missing_field, field_too_long, bad_format,
 bad_value, no_lines, duplicate_in_batch, job_not_found, job_closed, job_on_hold,
@@ -32,7 +40,7 @@ retainage_exceeds_amount, sign_mismatch, commitment_not_found, commitment_closed
 wrong_vendor, commitment_item_not_found, commitment_item_exists,
 commitment_coding_mismatch, job_mismatch, duplicate_commitment, duplicate_change_order,
 change_order_not_approved, change_order_future_date, estimate_changed_in_sage,
-unsupported_object.
+duplicate_vendor, unsupported_object.
 """
 
 from __future__ import annotations
@@ -63,6 +71,9 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 
 SUPPORTED = ("ap_invoices", "commitments", "commitment_change_orders", "jc_estimates")
+# Object types `check` knows rules for (vendors: master-data rules, for the import-file
+# connector's worksheet; the test company itself does not post them).
+CHECKABLE = (*SUPPORTED, "vendors")
 
 # (table, stamp column) per object type; lookup searches them all.
 STAMPS: dict[str, tuple[str, str]] = {
@@ -320,9 +331,7 @@ class TestCompanyConnector:
                 receipts = [held[r.idempotency_key] for r in batch if r.idempotency_key in held]
                 todo = [r for r in batch if r.idempotency_key not in held]
                 rejected, accepted = self._validate(sage, todo)
-                run = sage.next_run() if accepted else 0
-                for seq, rec in enumerate(accepted, start=1):
-                    receipts.append(self._apply(sage, rec, run, seq))
+                receipts += self.post(sage, accepted)
                 sage.conn.commit()
             except BaseException:
                 _rollback(sage.conn)
@@ -332,6 +341,37 @@ class TestCompanyConnector:
     def lookup(self, idempotency_keys: Sequence[str]) -> dict[str, Receipt]:
         with self._session(read_only=True) as sage:
             return self._lookup(sage, idempotency_keys)
+
+    # ------------------------------------------------------------------ reuse
+    def session(self, *, read_only: bool) -> _Session:
+        """Open the company for one call (`with conn.session(read_only=True) as sage:`);
+        lock and timeout errors become `TransientConnectorError`."""
+        return _Session(self, read_only=read_only)
+
+    def check(
+        self,
+        sage: _Sage,
+        batch: Sequence[OutboundRecord],
+        *,
+        supported: Sequence[str] = SUPPORTED,
+        elsewhere: str = "the import-file connector (Sage import files)",
+    ) -> tuple[dict[str, list[Rejection]], list[OutboundRecord]]:
+        """Every rule, read-only: (rejections by key, accepted records in batch order).
+        `supported` ⊆ CHECKABLE; other object types get `unsupported_object`, naming
+        `elsewhere` as the way to send them."""
+        return self._validate(sage, batch, supported=supported, elsewhere=elsewhere)
+
+    def post(
+        self, sage: _Sage, records: Sequence[OutboundRecord], *, stamp: bool = True
+    ) -> list[Receipt]:
+        """Post validated records in one new run (no commit: the caller owns the
+        transaction). `stamp=False` leaves Ref_1 / Invoice_Code_2 empty, as Sage's own
+        import does for records that came from an import file."""
+        run = sage.next_run() if records else 0
+        return [
+            self._apply(sage, rec, run, seq, stamp=stamp)
+            for seq, rec in enumerate(records, start=1)
+        ]
 
     # ------------------------------------------------------------------ connection
     def _session(self, *, read_only: bool) -> _Session:
@@ -372,7 +412,12 @@ class TestCompanyConnector:
 
     # ------------------------------------------------------------------ validation
     def _validate(
-        self, sage: _Sage, batch: Sequence[OutboundRecord]
+        self,
+        sage: _Sage,
+        batch: Sequence[OutboundRecord],
+        *,
+        supported: Sequence[str] = SUPPORTED,
+        elsewhere: str = "the import-file connector (Sage import files)",
     ) -> tuple[dict[str, list[Rejection]], list[OutboundRecord]]:
         rejected: dict[str, list[Rejection]] = {}
         accepted: list[OutboundRecord] = []
@@ -380,11 +425,11 @@ class TestCompanyConnector:
         seen_targets: set[tuple[str, str]] = set()
         for rec in batch:
             rj = _Rejections(rec.idempotency_key)
-            if rec.object_type not in SUPPORTED:
+            if rec.object_type not in supported or rec.object_type not in CHECKABLE:
                 rj.add(
                     "unsupported_object",
-                    f"The test-company connector does not write {rec.object_type}; send "
-                    "them through the import-file connector (Sage import files) instead.",
+                    f"This connector does not write {rec.object_type}; send them through "
+                    f"{elsewhere} instead.",
                 )
             else:
                 if rec.idempotency_key in seen_keys:
@@ -421,6 +466,8 @@ class TestCompanyConnector:
             return f"{_text(h.get('commitment'))}|{_text(h.get('commitment_co'))}"
         if rec.object_type == "jc_estimates":
             return "|".join(_text(h.get(c)) for c in ("job", "extra", "cost_code", "category"))
+        if rec.object_type == "vendors":
+            return _text(h.get("vendor"))
         return rec.sage_key
 
     # -- field-level helpers
@@ -1004,6 +1051,36 @@ class TestCompanyConnector:
             rj, amount, amounts, rule="amount_mismatch", field="amount", what="Change order amount"
         )
 
+    # -- vendors (master data: rules for the import-file connector's set-up worksheet)
+    def _check_vendors(self, sage: _Sage, rec: OutboundRecord, rj: _Rejections) -> None:
+        h = rec.header
+        table = "APM_MASTER__VENDOR"
+        self._fields(
+            rj,
+            h,
+            (
+                ("vendor", table, "Vendor", True),
+                ("name", table, "Name", True),
+                ("type", table, "Type", False),
+                ("address_1", table, "Address_1", False),
+                ("city", table, "City", False),
+                ("state", table, "State", False),
+                ("zip", table, "ZIP", False),
+                ("telephone", table, "Telephone", False),
+                ("contact_1_email_address", table, "Contact_1_Email_Address", False),
+            ),
+        )
+        vendor = _text(h.get("vendor"))
+        if vendor and vendor != vendor.upper():
+            rj.add("bad_format", f"Vendor code {vendor!r} must be upper case.", "vendor")
+        if vendor and sage.one(table, Vendor=vendor) is not None:
+            rj.add(
+                "duplicate_vendor",
+                f"Vendor {vendor} already exists in Sage; link the Procore vendor to it (vendor "
+                "map) instead of creating it again, or propose another code.",
+                "vendor",
+            )
+
     # -- JC estimates
     def _check_jc_estimates(self, sage: _Sage, rec: OutboundRecord, rj: _Rejections) -> None:
         h = rec.header
@@ -1075,20 +1152,27 @@ class TestCompanyConnector:
             )
 
     # ------------------------------------------------------------------ posting
-    def _apply(self, sage: _Sage, rec: OutboundRecord, run: int, seq: int) -> Receipt:
+    def _apply(
+        self, sage: _Sage, rec: OutboundRecord, run: int, seq: int, *, stamp: bool = True
+    ) -> Receipt:
         table, column = STAMPS[rec.object_type]
-        stamp = stamp_of(rec.idempotency_key, table, column)
+        stamp_value = stamp_of(rec.idempotency_key, table, column) if stamp else None
         apply = getattr(self, f"_post_{rec.object_type}")
-        sage_key, detail = apply(sage, rec, stamp, run, seq)
+        sage_key, detail = apply(sage, rec, stamp_value, run, seq)
         sage.forget()
         return Receipt(
             rec.idempotency_key,
             sage_key,
-            {"object_type": rec.object_type, "table": table, "stamp_field": column, **detail},
+            {
+                "object_type": rec.object_type,
+                "table": table,
+                "stamp_field": column if stamp else None,
+                **detail,
+            },
         )
 
     def _post_ap_invoices(
-        self, sage: _Sage, rec: OutboundRecord, stamp: str, run: int, seq: int
+        self, sage: _Sage, rec: OutboundRecord, stamp: str | None, run: int, seq: int
     ) -> tuple[str, dict]:
         h = rec.header
         vendor, invoice = _text(h["vendor"]), _text(h["invoice"])
@@ -1211,7 +1295,7 @@ class TestCompanyConnector:
         return int(float(value)) if value not in (None, "") else 0
 
     def _post_commitments(
-        self, sage: _Sage, rec: OutboundRecord, stamp: str, run: int, seq: int
+        self, sage: _Sage, rec: OutboundRecord, stamp: str | None, run: int, seq: int
     ) -> tuple[str, dict]:
         h = rec.header
         commitment = _text(h["commitment"])
@@ -1274,7 +1358,7 @@ class TestCompanyConnector:
         return commitment, {"original_commitment": str(total)}
 
     def _post_commitment_change_orders(
-        self, sage: _Sage, rec: OutboundRecord, stamp: str, run: int, seq: int
+        self, sage: _Sage, rec: OutboundRecord, stamp: str | None, run: int, seq: int
     ) -> tuple[str, dict]:
         h = rec.header
         commitment, co = _text(h["commitment"]), _text(h["commitment_co"])
@@ -1355,7 +1439,7 @@ class TestCompanyConnector:
         return f"{commitment}|{co}", {"amount": str(total)}
 
     def _post_jc_estimates(
-        self, sage: _Sage, rec: OutboundRecord, stamp: str, run: int, seq: int
+        self, sage: _Sage, rec: OutboundRecord, stamp: str | None, run: int, seq: int
     ) -> tuple[str, dict]:
         h = rec.header
         job, extra = _text(h["job"]), _text(h.get("extra"))
@@ -1367,8 +1451,9 @@ class TestCompanyConnector:
             "Original_Estimate": original,
             "Approved_Estimate_Changes": approved,
             "Total_Estimate": original + approved,
-            "Ref_1": stamp,
         }
+        if stamp is not None:  # an unstamped import leaves an earlier stamp alone
+            values["Ref_1"] = stamp
         if sage.rows("JCM_MASTER__CATEGORY", key, ["Category"]):
             sage.update("JCM_MASTER__CATEGORY", key, values)
         else:  # the estimate import creates the line from the standard category
