@@ -268,6 +268,13 @@ def rekey(rec: OutboundRecord, key: str) -> OutboundRecord:
     return OutboundRecord(rec.object_type, key, rec.sage_key, rec.header, rec.lines)
 
 
+def planted(db: Path, sql: str, record: Callable[[], OutboundRecord]) -> OutboundRecord:
+    """Change the private copy of the company (a status Sage holds), then build the record."""
+    with sqlite3.connect(db) as c:
+        assert c.execute(sql).rowcount >= 1, sql
+    return record()
+
+
 def rules(rejections) -> set[str]:
     return {r.rule for r in rejections}
 
@@ -293,6 +300,41 @@ CASES: list[Case] = [
     ("ap bad amount", lambda db: ap_invoice(amount="12,3x"), "bad_value"),
     ("ap vendor not found", lambda db: ap_invoice(vendor="NOPE01"), "vendor_not_found"),
     ("ap vendor on hold", lambda db: ap_invoice(vendor="SIERRA02"), "vendor_on_hold"),
+    (
+        "ap vendor inactive",
+        lambda db: planted(
+            db,
+            "UPDATE APM_MASTER__VENDOR SET Status='Inactive' WHERE Vendor='PACIFI01'",
+            ap_invoice,
+        ),
+        "vendor_inactive",
+    ),
+    (
+        "ap job on hold",
+        lambda db: planted(
+            db, "UPDATE JCM_MASTER__JOB SET On_Hold=1 WHERE Job='25-003'", ap_invoice
+        ),
+        "job_on_hold",
+    ),
+    (
+        "ap cost code closed",
+        lambda db: planted(
+            db,
+            "UPDATE JCM_MASTER__COST_CODE SET Status='Closed' "
+            "WHERE Job='25-003' AND Extra='' AND Cost_Code='08-710'",
+            ap_invoice,
+        ),
+        "cost_code_closed",
+    ),
+    (
+        "ap commitment closed",
+        lambda db: planted(
+            db,
+            "UPDATE JCM_MASTER__COMMITMENT SET Closed=1 WHERE Commitment='25003-003'",
+            ap_invoice,
+        ),
+        "commitment_closed",
+    ),
     (
         "ap closed period",
         lambda db: ap_invoice(accounting_date=dt.date(2026, 9, 30)),
