@@ -57,11 +57,24 @@ CONTROL_TABLES: dict[str, dict[str, str]] = {
         "rejected_at": TIMESTAMPTZ,
         "superseded_by": TEXT,
     },
+    # What the writer wrote (idempotency_ledger, with its outbox row's object and source;
+    # project_id / job from the approved payload): the next Sage sync must show each row
+    "write_ledger": {
+        "idempotency_key": TEXT,
+        "connector": TEXT,
+        "object_type": TEXT,
+        "source_object": TEXT,
+        "source_id": BIGINT,
+        "sage_key": TEXT,
+        "project_id": BIGINT,
+        "job": TEXT,
+        "receipt": TEXT,
+        "written_at": TIMESTAMPTZ,
+    },
 }
 
-PRIMARY_KEYS: dict[str, str] = {
-    name: ("exception_id" if name == "exception_resolutions" else "id") for name in CONTROL_TABLES
-}
+_KEYS = {"exception_resolutions": "exception_id", "write_ledger": "idempotency_key"}
+PRIMARY_KEYS: dict[str, str] = {name: _KEYS.get(name, "id") for name in CONTROL_TABLES}
 
 
 def column_hints(table: str) -> dict[str, dict[str, Any]]:

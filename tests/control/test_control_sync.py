@@ -67,6 +67,18 @@ EXPECTED = {
         ("rejected_at", "TIMESTAMP WITH TIME ZONE"),
         ("superseded_by", "VARCHAR"),
     ],
+    "write_ledger": [
+        ("idempotency_key", "VARCHAR"),
+        ("connector", "VARCHAR"),
+        ("object_type", "VARCHAR"),
+        ("source_object", "VARCHAR"),
+        ("source_id", "BIGINT"),
+        ("sage_key", "VARCHAR"),
+        ("project_id", "BIGINT"),
+        ("job", "VARCHAR"),
+        ("receipt", "VARCHAR"),
+        ("written_at", "TIMESTAMP WITH TIME ZONE"),
+    ],
 }
 DLT_COLUMNS = [("_dlt_load_id", "VARCHAR"), ("_dlt_id", "VARCHAR")]
 DLT_TABLES = {"_dlt_loads", "_dlt_pipeline_state", "_dlt_version"}
@@ -117,6 +129,7 @@ def test_sync_copies_rows_keeps_nulls_and_replaces(tmp_path: Path, control_dir: 
         "vendor_map": 2,
         "exception_resolutions": 1,
         "write_rejections": 0,
+        "write_ledger": 0,
     }
     with _warehouse(tmp_path) as conn:
         assert conn.execute(
@@ -153,6 +166,80 @@ def test_sync_copies_rows_keeps_nulls_and_replaces(tmp_path: Path, control_dir: 
         assert conn.execute(
             "SELECT count(*) FROM raw_control.exception_resolutions"
         ).fetchone() == (0,)
+
+
+def test_write_ledger_joins_each_written_key_to_its_outbox_row(tmp_path: Path) -> None:
+    """The ledger row says where Sage should hold the record; the outbox row of the same key
+    says which Procore object it came from and (in its payload) the project and job."""
+    from datetime import date
+    from decimal import Decimal
+
+    from writers.connector import OutboundRecord
+    from writers.control.outbox_store import Entry, WriterStore
+    from writers.outbox import encode_payload
+
+    record = OutboundRecord(
+        object_type="ap_invoices",
+        idempotency_key="k-written",
+        sage_key="SIERRA02|26004-008-03",
+        header={
+            "project_id": 562949953421312,
+            "job": "26-004",
+            "amount": Decimal("1200.50"),
+            "invoice_date": date(2026, 1, 15),
+        },
+    )
+    entry = Entry(
+        idempotency_key="k-written",
+        object_type="ap_invoices",
+        sage_key="SIERRA02|26004-008-03",
+        source_object="requisition",
+        source_id=70,
+        amount=Decimal("1200.50"),
+        needs_approval_reason=None,
+        payload=encode_payload(record),
+    )
+    with ControlStore.open(home=tmp_path) as store:
+        ws = WriterStore(store)
+        ws.enqueue("ap_invoices", [entry], actor="carla", approve=True)
+        receipt = {"run": 3, "sequence": 1, "batch": "AP2601", "table": "APM_MASTER__INVOICE"}
+        ws.record_receipts(
+            [
+                {
+                    "idempotency_key": "k-written",
+                    "sage_key": "SIERRA02|26004-008-03",
+                    "detail": receipt,
+                },
+                # a key with no outbox row (recorded by hand): object and source stay NULL
+                {"idempotency_key": "k-orphan", "sage_key": "SC-9", "detail": {}},
+            ],
+            connector="test-company",
+            actor="writer",
+        )
+    report = run_control_sync(tmp_path)
+    assert report.ok, [r.error for r in report.resources]
+    assert {r.resource: r.rows for r in report.resources}["write_ledger"] == 2
+    with _warehouse(tmp_path) as conn:
+        rows = conn.execute(
+            "SELECT idempotency_key, connector, object_type, source_object, source_id, "
+            "sage_key, project_id, job, receipt, written_at IS NOT NULL "
+            "FROM raw_control.write_ledger ORDER BY idempotency_key"
+        ).fetchall()
+    assert rows == [
+        ("k-orphan", "test-company", None, None, None, "SC-9", None, None, None, True),
+        (
+            "k-written",
+            "test-company",
+            "ap_invoices",
+            "requisition",
+            70,
+            "SIERRA02|26004-008-03",
+            562949953421312,
+            "26-004",
+            "batch AP2601, run 3, sequence 1",
+            True,
+        ),
+    ]
 
 
 def test_unreachable_store_is_reported_not_raised(tmp_path: Path) -> None:

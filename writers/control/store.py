@@ -535,16 +535,22 @@ class ControlStore:
 
     def snapshot(self, tables: list[str] | None = None) -> dict[str, list[Row]]:
         """Every row of the named tables (default: mappings and resolutions), read in one
-        transaction so they are consistent with each other."""
+        transaction so they are consistent with each other. Besides the store's tables,
+        `write_ledger` (DERIVED: the idempotency ledger with each key's outbox row) can be
+        named, so dbt sees what was written and where it came from in one copy."""
         names = tables or [*MAPPINGS, schema.exception_resolutions.name]
-        known = {t.name: t for t in schema.metadata.sorted_tables}
+        known: dict[str, Any] = {t.name: t for t in schema.metadata.sorted_tables}
+        known.update(DERIVED)
         unknown = [n for n in names if n not in known]
         if unknown:
             raise ControlValidationError(
                 f"unknown control table {', '.join(unknown)}: choose from {', '.join(known)}"
             )
         with self._read() as conn:
-            return {name: _rows(conn, known[name]) for name in names}
+            return {
+                name: known[name](conn) if name in DERIVED else _rows(conn, known[name])
+                for name in names
+            }
 
     def seed_from_scenario(self, control_dir: Path, actor: str) -> SeedReport:
         """Load a scenario's `control/*.csv` into the store, in one transaction.
@@ -620,6 +626,65 @@ def _show(value: Any) -> str:
 def _rows(conn: Connection, table: sa.Table) -> list[Row]:
     order = table.c.id if "id" in table.c else next(iter(table.primary_key.columns))
     return [dict(r) for r in conn.execute(sa.select(table).order_by(order)).mappings()]
+
+
+def _write_ledger(conn: Connection) -> list[Row]:
+    """The idempotency ledger with each key's outbox row (object, source) and the job it
+    was for, so dbt can check every written record against the next Sage sync. A ledger
+    key with no outbox row (written by hand, or by an older writer) keeps NULLs there."""
+    ledger, o = schema.idempotency_ledger, schema.outbox
+    query = (
+        sa.select(
+            ledger.c.idempotency_key,
+            ledger.c.connector,
+            o.c.object_type,
+            o.c.source_object,
+            o.c.source_id,
+            sa.func.coalesce(ledger.c.sage_key, o.c.sage_key).label("sage_key"),
+            o.c.payload,
+            ledger.c.receipt,
+            ledger.c.written_at,
+        )
+        .select_from(ledger.outerjoin(o, o.c.idempotency_key == ledger.c.idempotency_key))
+        .order_by(ledger.c.written_at, ledger.c.idempotency_key)
+    )
+    rows = []
+    for r in conn.execute(query).mappings():
+        row = dict(r)
+        header = _json_object(row.pop("payload")).get("header") or {}
+        project_id, job = header.get("project_id"), header.get("job")
+        row["project_id"] = project_id if isinstance(project_id, int) else None
+        row["job"] = job if isinstance(job, str) and job else None
+        row["receipt"] = _receipt_text(row["receipt"])
+        rows.append(row)
+    return rows
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _receipt_text(text: str | None) -> str | None:
+    """The connector's receipt in words a controller can look up in Sage (batch AP2601,
+    run 3, sequence 1), without the bookkeeping the ledger row already says."""
+    detail = _json_object(text).get("detail") or {}
+    if not isinstance(detail, dict):
+        return None
+    skip = {"object_type", "table", "stamp_field"}
+    words = [
+        k.replace("_", " ") if v is True else f"{k.replace('_', ' ')} {v}"
+        for k, v in detail.items()
+        if k not in skip
+    ]
+    return ", ".join(words) or None
+
+
+# Tables `snapshot` derives from several store tables (name → reader).
+DERIVED: dict[str, Callable[[Connection], list[Row]]] = {"write_ledger": _write_ledger}
 
 
 def _find(conn: Connection, spec: MappingSpec, values: Mapping[str, Any]) -> Row | None:

@@ -11,7 +11,7 @@
     'int_exceptions__commitment_line_mismatch', 'int_exceptions__change_orders',
     'int_exceptions__invoices', 'int_exceptions__retainage_mismatch',
     'int_exceptions__budget_mismatch', 'int_exceptions__schema_drift',
-    'int_exceptions__write_rejected',
+    'int_exceptions__write_rejected', 'int_exceptions__write_unconfirmed',
 ] %}
 with unioned as (
     {%- for model in models %}

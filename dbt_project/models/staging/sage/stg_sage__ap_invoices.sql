@@ -44,5 +44,5 @@ select
     sequence,
     onhold_status,
     rtrim(invoice_code_1) as invoice_code_1,
-    rtrim(invoice_code_2) as invoice_code_2
+    rtrim(invoice_code_2) as invoice_code_2  -- the writer's idempotency stamp (first 15 characters)
 from source

@@ -8,7 +8,8 @@ with source as (
         'Description': 'text',
         'Date': 'date',
         'Status': 'text',
-        'Amount': 'money'
+        'Amount': 'money',
+        'Ref_1': 'text'
     }) }}
 )
 
@@ -18,5 +19,6 @@ select
     rtrim(description) as description,
     date,
     rtrim(status) as status,
-    amount
+    amount,
+    rtrim(ref_1) as ref_1  -- the writer's idempotency stamp (writers/connectors)
 from source

@@ -15,7 +15,8 @@ with source as (
         'Approved_Commitment_Changes': 'money',
         'Revised_Commitment': 'money',
         'Amount_Invoiced': 'money',
-        'Retainage_Held': 'money'
+        'Retainage_Held': 'money',
+        'Ref_1': 'text'
     }) }}
 )
 
@@ -32,5 +33,6 @@ select
     approved_commitment_changes,
     revised_commitment,
     amount_invoiced,
-    retainage_held
+    retainage_held,
+    rtrim(ref_1) as ref_1  -- the writer's idempotency stamp (writers/connectors)
 from source

@@ -19,7 +19,8 @@ with source as (
         'Revised_Commitment': 'money',
         'Commitment_Invoiced': 'money',
         'JTD_Cost': 'money',
-        'Row_ID': 'text'
+        'Row_ID': 'text',
+        'Ref_1': 'text'
     }) }}
 )
 
@@ -40,5 +41,6 @@ select
     revised_commitment,
     commitment_invoiced,
     jtd_cost,
-    rtrim(row_id) as row_id
+    rtrim(row_id) as row_id,
+    rtrim(ref_1) as ref_1  -- the last estimate import's idempotency stamp (writers/connectors)
 from source

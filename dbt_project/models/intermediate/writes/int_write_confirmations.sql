@@ -1,0 +1,135 @@
+-- Read-back: did the next Sage sync show each record the writer wrote? One row per ledger
+-- row (stg_control__write_ledger). status, first that applies:
+--   confirmed        the Sage row at sage_key proves the write (the rule below)
+--   superseded       the Sage row carries the stamp of a LATER write of the same key (a
+--                    newer estimate import replaced this one): nothing is missing
+--   awaiting_sync    no Sage sync of that table started after written_at: too early to say
+--   missing_in_sage  a later sync does not hold it (int_exceptions__write_unconfirmed)
+--
+-- Confirmation rule, per connector (dbt var `write_confirmation_by_connector`, connector →
+-- rule; a connector not listed uses `stamp`, the strict rule):
+--   stamp        the row at sage_key carries the key's idempotency stamp, the field the
+--                connector writes it into (writers/connectors/test_company.py):
+--                APM_MASTER__INVOICE.Invoice_Code_2 (the key's first 15 characters),
+--                JCM_MASTER__COMMITMENT.Ref_1, JCM_MASTER__COMMITMENT_CO.Ref_1,
+--                JCM_MASTER__CATEGORY.Ref_1 (32). A row there with another stamp, or none,
+--                is not ours.
+--   natural_key  a row exists at sage_key. For connectors that cannot stamp (the
+--                `import_files` connector: Sage's own import posts the file, no reference
+--                field survives), and for objects without a stamp field (vendors, AR
+--                invoices). Weak for jc_estimates: the category line existed before the
+--                estimate import, so it proves the line is there, not that the import
+--                posted.
+-- "Started after" is strict and the sync log keeps whole seconds, so a sync that began in
+-- the same second as the write counts as not yet seen: awaiting, never a false alarm.
+{%- set rules = var('write_confirmation_by_connector', {'import_files': 'natural_key'}) %}
+with ledger as (
+    select * from {{ ref('stg_control__write_ledger') }}
+),
+
+-- every Sage row a write can land on: object type, table, natural key, stamp field width
+sage_rows as (
+    select 'ap_invoices' as object_type, vendor || '|' || invoice as sage_key,
+        invoice_code_2 as stamp, 15 as stamp_width
+    from {{ ref('stg_sage__ap_invoices') }}
+    union all
+    select 'commitments', commitment, ref_1, 32
+    from {{ ref('stg_sage__commitments') }}
+    union all
+    select 'commitment_change_orders', commitment || '|' || commitment_co, ref_1, 32
+    from {{ ref('stg_sage__commitment_change_orders') }}
+    union all
+    select 'jc_estimates',
+        job || '|' || coalesce(extra, '') || '|' || cost_code || '|' || category, ref_1, 32
+    from {{ ref('stg_sage__job_categories') }}
+    union all
+    select 'vendors', vendor, cast(null as varchar), cast(null as integer)
+    from {{ ref('stg_sage__vendors') }}
+    union all
+    select distinct 'ar_invoices', customer || '|' || invoice, cast(null as varchar),
+        cast(null as integer)
+    from {{ ref('stg_sage__ar_transactions') }}
+    where invoice is not null
+),
+
+tables as (
+    select * from (values
+        ('ap_invoices', 'APM_MASTER__INVOICE', 15),
+        ('commitments', 'JCM_MASTER__COMMITMENT', 32),
+        ('commitment_change_orders', 'JCM_MASTER__COMMITMENT_CO', 32),
+        ('jc_estimates', 'JCM_MASTER__CATEGORY', 32),
+        ('vendors', 'APM_MASTER__VENDOR', null),
+        ('ar_invoices', 'ART_CURRENT__TRANSACTION', null)
+    ) as t (object_type, sage_object, stamp_width)
+),
+
+syncs as (
+    -- the newest successful Sage sync of each table
+    select resource as sage_object, max(started_at) as synced_at
+    from {{ ref('stg_sage__sync_runs') }}
+    where status = 'ok'
+    group by resource
+),
+
+checked as (
+    select
+        ledger.*,
+        tables.sage_object,
+        case
+            {%- for connector, rule in rules.items() %}
+            when ledger.connector = '{{ connector }}' then '{{ rule }}'
+            {%- endfor %}
+            when tables.stamp_width is null then 'natural_key'
+            else 'stamp'
+        end as confirmation_rule,
+        left(ledger.idempotency_key, tables.stamp_width) as expected_stamp,
+        sage_rows.sage_key is not null as sage_row_exists,
+        sage_rows.stamp as sage_stamp,
+        syncs.synced_at as latest_sage_sync_at
+    from ledger
+    left join tables on tables.object_type = ledger.object_type
+    left join sage_rows
+        on sage_rows.object_type = ledger.object_type
+        and sage_rows.sage_key = ledger.sage_key
+    left join syncs on syncs.sage_object = tables.sage_object
+),
+
+newer as (
+    -- a later write of the same Sage row whose stamp the row now carries
+    select checked.idempotency_key, min(later.idempotency_key) as superseded_by
+    from checked
+    inner join checked as later
+        on later.object_type = checked.object_type
+        and later.sage_key = checked.sage_key
+        and later.written_at > checked.written_at
+        and later.expected_stamp = checked.sage_stamp
+    group by checked.idempotency_key
+)
+
+select
+    checked.idempotency_key,
+    checked.connector,
+    checked.object_type,
+    checked.source_object,
+    checked.source_id,
+    checked.project_id,
+    checked.job,
+    checked.sage_object,
+    checked.sage_key,
+    checked.receipt,
+    checked.written_at,
+    checked.confirmation_rule,
+    checked.sage_row_exists,
+    checked.sage_stamp,
+    checked.latest_sage_sync_at,
+    case
+        when checked.sage_row_exists and (checked.confirmation_rule = 'natural_key'
+            or checked.sage_stamp = checked.expected_stamp) then 'confirmed'
+        when newer.superseded_by is not null then 'superseded'
+        when checked.latest_sage_sync_at is null
+            or checked.latest_sage_sync_at <= checked.written_at then 'awaiting_sync'
+        else 'missing_in_sage'
+    end as status,
+    newer.superseded_by
+from checked
+left join newer on newer.idempotency_key = checked.idempotency_key
