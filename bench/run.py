@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPORT = Path(__file__).with_name("report.md")
 SIZES = ("tiny", "small", "gc60")
-SECTIONS = ("sandbox", "sync", "dbt")
+SECTIONS = ("sandbox", "sync", "dbt", "writer")
 
 
 def _dir_size(path: Path) -> int:
@@ -79,7 +79,8 @@ def bench_sandbox(size: str, seed: int, work: Path) -> dict:
 SANDBOX_HEADING = "## Sandbox: generation, test-company materialisation, emulator load"
 SYNC_HEADING = "## Sync"
 DBT_HEADING = "## dbt build"
-HEADINGS = (SANDBOX_HEADING, SYNC_HEADING, DBT_HEADING)  # report order
+WRITER_HEADING = "## Writer"
+HEADINGS = (SANDBOX_HEADING, SYNC_HEADING, DBT_HEADING, WRITER_HEADING)  # report order
 
 
 def sandbox_section(rows: list[dict]) -> list[str]:
@@ -131,6 +132,20 @@ def main() -> None:
         default=[1, 2, 4],
         help="dbt section: build on the warehouse grown to these multiples of its rows",
     )
+    parser.add_argument(
+        "--writer-sizes",
+        nargs="+",
+        choices=SIZES,
+        help="writer section: these sizes instead of --sizes (e.g. small gc60 for scaling)",
+    )
+    parser.add_argument(
+        "--writer-months",
+        nargs="+",
+        type=int,
+        default=[1],
+        help="writer section: hold back the last N months (1 = the AP current month; more "
+        "= a catch-up of N months in one batch per object type)",
+    )
     args = parser.parse_args()
     sections: dict[str, list[str]] = {}
     if "sandbox" in args.sections:
@@ -162,6 +177,17 @@ def main() -> None:
             rows.append(row)
             write_report({**sections, DBT_HEADING: dbt_build.report_section(rows)})  # keep partials
         sections[DBT_HEADING] = dbt_build.report_section(rows)
+    if "writer" in args.sections:
+        from bench import writer
+
+        rows = []
+        for size in args.writer_sizes or args.sizes:
+            for months in args.writer_months:
+                row = writer.run_child(size, args.seed, months)
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+                write_report({**sections, WRITER_HEADING: writer.report_section(rows)})
+        sections[WRITER_HEADING] = writer.report_section(rows)
     write_report(sections)
     print(f"wrote {REPORT}")
 
