@@ -170,3 +170,17 @@ def test_rejection_is_recorded_and_a_corrected_row_supersedes_it(tmp_path: Path,
     assert _statuses(store) == {"v1": "superseded", "v2": "written"}
     assert ws.rejections(include_superseded=False) == []
     assert ws.rejections()[0]["superseded_by"] == "v2"
+
+
+def test_a_big_batch_is_submitted_in_slices_and_ends_done(tmp_path: Path, store) -> None:
+    rows = [ap(f"k{n:02d}", n, f"{n}.00") for n in range(1, 8)]
+    wh = make_warehouse(tmp_path / "w.duckdb", rows)
+    batch_id = plan(wh, store).types["ap_invoices"].proposed_batch
+    approve_batch(store, batch_id, actor="carla")
+    connector = FakeConnector()
+    report = send(store, connector, retry=FAST, submit_size=3)
+    assert connector.submits == 3  # 3 + 3 + 1
+    assert len(report.written) == 7 and set(_statuses(store).values()) == {"written"}
+    assert WriterStore(store).batch(batch_id)["status"] == "done"
+    with pytest.raises(ValueError, match="submit_size"):
+        send(store, connector, submit_size=0)

@@ -492,6 +492,7 @@ class WriterStore:
         o, ledger = schema.outbox, schema.idempotency_ledger
         now = _now()
         written = 0
+        touched: set[int] = set()  # batches refreshed once at the end: linear in receipts
         with self.store._write() as conn:
             for receipt in receipts:
                 key = receipt["idempotency_key"]
@@ -524,7 +525,9 @@ class WriterStore:
                         result="written",
                         at=now,
                     )
-                    self._refresh_batch(conn, row["batch_id"], now)
+                    touched.add(row["batch_id"])
+            for batch_id in touched:
+                self._refresh_batch(conn, batch_id, now)
         return written
 
     def record_rejections(
@@ -539,6 +542,7 @@ class WriterStore:
         by_key: dict[str, list[Mapping[str, Any]]] = {}
         for rejection in rejections:
             by_key.setdefault(rejection["idempotency_key"], []).append(rejection)
+        touched: set[int] = set()
         with self.store._write() as conn:
             for key, found in by_key.items():
                 row = _one(conn, o, o.c.idempotency_key == key)
@@ -585,7 +589,9 @@ class WriterStore:
                     result="rejected",
                     at=now,
                 )
-                self._refresh_batch(conn, row["batch_id"], now)
+                touched.add(row["batch_id"])
+            for batch_id in touched:
+                self._refresh_batch(conn, batch_id, now)
         return len(by_key)
 
     def release(
