@@ -68,6 +68,15 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 OBJECT_TYPES = ("commitment_change_orders", "ap_invoices")  # COs first: invoices bill them
 CONNECTOR_TIMEOUT_S = 15.0  # TestCompanyConnector's default lock wait
+
+
+def writer_submit_size() -> int:
+    """The writer's records per connector call (what one Sage transaction holds)."""
+    from writers.writer import SUBMIT_SIZE
+
+    return SUBMIT_SIZE
+
+
 ACTOR = "bench"
 SYNTHETIC_ID = 9_000_000_000_000  # source ids not found in the Procore records start here
 
@@ -1160,7 +1169,8 @@ def report_section(rows: list[dict[str, Any]]) -> list[str]:
         "| size | month(s) | invoices / distributions | COs / CO lines | batches"
         " | plan s (read s) | approve s | send s | send CPU s | connector s per batch | load"
         " | records/s (per CPU s) | distributions/s (per CPU s) | rejected | rerun writes"
-        " | restored | after crash: recovered / sent again / rerun s | peak MiB plan / send |",
+        " | restored | after crash: recovered / sent again / rerun connector calls / rerun s"
+        " | peak MiB plan / send |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -1175,9 +1185,11 @@ def report_section(rows: list[dict[str, Any]]) -> list[str]:
         crash = r.get("crash")
         if crash:
             ok = crash["killed"] and not crash["restored_mismatches"] and not crash["rejected"]
-            after = f"{crash['recovered']:,} / {crash['submits']} / {crash['rerun_s']}" + (
-                "" if ok else " **check**"
-            )
+            ok = ok and not crash["resubmitted"]  # killed after the commit: all in Sage
+            after = (
+                f"{crash['recovered']:,} / {crash['resubmitted']:,} / {crash['submits']} / "
+                f"{crash['rerun_s']}"
+            ) + ("" if ok else " **check**")
         else:
             after = "–"
         cells = [
@@ -1224,18 +1236,17 @@ def report_section(rows: list[dict[str, Any]]) -> list[str]:
         "",
         f"Longest single SQLite transaction (one `submit`): {batch['seconds']} s for "
         f"{batch['records']:,} {batch['object_type']} ({longest['size']}, {longest['month']}). "
-        "The writer sends one batch per object type per `plan`, and the connector writes a "
-        "batch in one transaction; while it runs, another writer of the company waits up to "
-        "the connector's `timeout` (15 s by default) and then fails transiently (retried "
-        "with backoff). Readers are not blocked (WAL).",
+        f"The writer submits at most {writer_submit_size()} records per connector call "
+        "(`writers.writer.SUBMIT_SIZE`), and the connector writes a call in one transaction; "
+        "while it runs, another writer of the company waits up to the connector's `timeout` "
+        "(15 s by default) and then fails transiently (retried with backoff). Readers are "
+        "not blocked (WAL).",
     ]
     if batch["seconds"] > CONNECTOR_TIMEOUT_S:
         fits = int(CONNECTOR_TIMEOUT_S * batch["records"] / batch["seconds"])
         lines[-1] += (
-            f" **This batch holds the lock longer than that timeout**: a batch-size limit in "
-            f"the writer (at this rate about {fits:,} {batch['object_type']} per submit, less "
-            "with a margin) would keep every transaction under it; the writer has no such "
-            "setting today. One month (the monthly rows) stays well under it."
+            f" **This call holds the lock longer than that timeout**: at this rate about "
+            f"{fits:,} {batch['object_type']} fit in it; lower `SUBMIT_SIZE`."
         )
     lines += [
         "",
@@ -1258,13 +1269,10 @@ def report_section(rows: list[dict[str, Any]]) -> list[str]:
     if per_record[id(big)] > 3 * max(per_record[id(small)], 0.1):
         lines += [
             "",
-            "The bookkeeping per record grows with the batch: recording receipts is quadratic "
-            "in the batch size (profiled: `WriterStore.record_receipts` calls "
-            "`_refresh_batch` once per receipt, and each call reads the status of every row "
-            "of the batch; isolated, receipts for 1,000 / 4,000 rows of one batch take about "
-            "1.6 / 14.6 s). Crash recovery records its receipts the same way. Refreshing "
-            "each touched batch once after the loop would make it linear (writers/ is not "
-            "changed here).",
+            "The bookkeeping per record grows with the batch: something in recording "
+            "receipts is not linear in the batch size (an earlier writer refreshed the batch "
+            "status once per receipt, reading every row of the batch each time; profile "
+            "`WriterStore.record_receipts` and `claim`).",
         ]
     for r in rows:
         notes = []
