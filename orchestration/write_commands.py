@@ -6,7 +6,9 @@
     tieout write mode supervised|auto            how new rows are approved
     tieout write rules [--object-type T --enable/--disable --max-amount N]
 
-Writes go to the Sage test company under TIEOUT_HOME (`--company` for another file).
+Writes go to the Sage test company under TIEOUT_HOME (`--company` for another file);
+the procore_* types go to Procore through its sync actions (writers/connectors/procore.py)
+with the sync's Procore settings (sources.procore.*), one send per target system.
 Tables go to stdout, messages to stderr. Exit codes: 0 success, 1 failure with a message
 saying what to fix.
 """
@@ -46,7 +48,9 @@ ObjectTypeOpt = Annotated[
     typer.Option(
         "--object-type",
         help="Only this object type (repeatable): commitments, commitment_change_orders, "
-        "ap_invoices, jc_estimates, vendors, ar_invoices.",
+        "ap_invoices, jc_estimates, vendors, ar_invoices (to Sage); procore_vendors, "
+        "procore_commitment_links, procore_direct_costs (to Procore; by default only when "
+        "sources.procore is configured).",
     ),
 ]
 
@@ -67,16 +71,110 @@ def _store() -> Iterator[ControlStore]:
         store.close()
 
 
-def _connector(company: Path | None):
+CONNECTORS = ("test-company", "import-files")
+
+
+def _connector(company: Path | None, kind: str = "test-company", out: Path | None = None):
+    """test-company: post into the Sage test company. import-files: write Sage import files
+    into `out` (default <TIEOUT_HOME>/sage_import), validated against the company read-only."""
+    if kind not in CONNECTORS:
+        raise CommandError(f"unknown connector {kind!r}: choose {' or '.join(CONNECTORS)}")
     path = company or sage_company_path(tieout_home())
     if not path.is_file():
         raise CommandError(
             f"no Sage test company at {path}: run `tieout sandbox serve --scenario DIR` or "
             "`tieout run` first, or pass --company"
         )
+    if kind == "import-files":
+        from writers.connectors.import_files import ImportFileConnector
+
+        return ImportFileConnector(path, out or tieout_home() / "sage_import")
     from writers.connectors.test_company import TestCompanyConnector
 
     return TestCompanyConnector(path)
+
+
+def procore_configured() -> bool:
+    """Whether a Procore connection is set up (sources.procore in dlt config/secrets or
+    SOURCES__PROCORE__* variables): Procore write-back is opt-in."""
+    from pipelines.procore.pipeline import ProcoreConfigError, resolve_connection
+
+    try:
+        resolve_connection(
+            base_url=None, login_url=None, client_id=None, client_secret=None, company_id=None
+        )
+    except ProcoreConfigError:
+        return False
+    return True
+
+
+def _object_types(chosen: list[str] | None) -> list[str] | None:
+    """The object types a `tieout write` covers: the ones named; else the Sage types, plus
+    the Procore write-back types when a Procore connection is configured."""
+    if chosen:
+        return chosen
+    from writers.connectors.records import PROCORE_TYPES, SAGE_TYPES
+
+    return [*SAGE_TYPES, *(PROCORE_TYPES if procore_configured() else ())]
+
+
+def _procore_connector(store: ControlStore):
+    """The Procore connector on the sync's Procore settings; its lookup reads the records
+    of in-flight keys from the outbox (their origin_id names them in Procore)."""
+    from pipelines.procore.pipeline import ProcoreConfigError
+    from writers.connectors.procore import ProcoreConnector
+    from writers.control.outbox_store import WriterStore
+    from writers.outbox import decode_record
+
+    ws = WriterStore(store)
+
+    def resolve(keys):
+        wanted = set(keys)
+        return {
+            r["idempotency_key"]: decode_record(r)
+            for r in ws.outbox()
+            if r["idempotency_key"] in wanted
+        }
+
+    try:
+        return ProcoreConnector.from_settings(resolve=resolve)
+    except ProcoreConfigError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _send_by_target(store: ControlStore, types: list[str] | None, sage_connector, *, actor: str):
+    """One `send` per target system: Sage types through the Sage connector, Procore types
+    through the Procore connector (each made only when it has types to send)."""
+    from writers.connectors.records import PROCORE_TYPES
+    from writers.outbox import check_object_types
+    from writers.writer import SendReport, send
+
+    chosen = check_object_types(types)
+    report = SendReport()
+    for wanted, make in (
+        ([t for t in chosen if t not in PROCORE_TYPES], sage_connector),
+        ([t for t in chosen if t in PROCORE_TYPES], lambda: _procore_connector(store)),
+    ):
+        if not wanted:
+            continue
+        if not any(r["object_type"] in wanted for r in _due(store)):
+            continue
+        part = send(store, make(), actor=actor, object_types=wanted)
+        report.recovered += part.recovered
+        report.resubmitted += part.resubmitted
+        report.written += part.written
+        report.rejected += part.rejected
+        report.retries += part.retries
+        report.deferred += part.deferred
+        report.errors += part.errors
+    return report
+
+
+def _due(store: ControlStore) -> list:
+    from writers.control.outbox_store import WriterStore
+
+    ws = WriterStore(store)
+    return [*ws.due(), *ws.in_flight()]
 
 
 @write_app.callback()
@@ -91,6 +189,20 @@ def write(
         Path | None,
         typer.Option("--company", help="The Sage test company file (default: under TIEOUT_HOME)."),
     ] = None,
+    connector: Annotated[
+        str,
+        typer.Option(
+            "--connector",
+            help="test-company (post into the test company) or import-files (write Sage import "
+            "files for Sage's Tools → Import; validation reads the company read-only).",
+        ),
+    ] = "test-company",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="import-files: the import folder (default <TIEOUT_HOME>/sage_import)."
+        ),
+    ] = None,
     actor: ActorOpt = None,
 ) -> None:
     """Plan the outbound rows into the outbox, then send the approved batches."""
@@ -99,14 +211,15 @@ def write(
     from pipelines.warehouse import warehouse_path
     from writers.control import ControlStoreError
     from writers.outbox import WarehouseError
-    from writers.writer import plan, send
+    from writers.writer import plan
 
     home = tieout_home()
     try:
         who = resolve_actor(actor)
         with _store() as store:
+            types = _object_types(object_type)
             result = plan(
-                warehouse_path(home), store, actor=who, object_types=object_type, dry_run=dry_run
+                warehouse_path(home), store, actor=who, object_types=types, dry_run=dry_run
             )
             if dry_run:
                 _print_dry_run(result)
@@ -115,7 +228,9 @@ def write(
             if not result.waiting:
                 _say("nothing approved to write")
                 return
-            report = send(store, _connector(company), actor=who, object_types=object_type)
+            report = _send_by_target(
+                store, types, lambda: _connector(company, connector, out_dir), actor=who
+            )
     except (CommandError, WarehouseError, ControlStoreError) as exc:
         _fail(str(exc))
     _say(

@@ -25,6 +25,10 @@ ObjectType = Literal[
     "jc_estimates",
     "vendors",
     "ar_invoices",
+    # Procore write-back (writers/connectors/procore.py): marts.outbound_procore_*
+    "procore_vendors",
+    "procore_commitment_links",
+    "procore_direct_costs",
 ]
 
 

@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from writers.connector import OutboundRecord
-from writers.connectors.records import MODELS, load_outbound
+from writers.connectors.records import MODELS, SAGE_TYPES, load_outbound
 from writers.control.outbox_store import Entry
 
 OBJECT_TYPES: tuple[str, ...] = tuple(MODELS)
+# What `plan`/`send` cover when no object type is named: the Sage types. Procore
+# write-back is opt-in (it needs a Procore connection): name its types, as `tieout write`
+# does when Procore is configured.
+DEFAULT_OBJECT_TYPES: tuple[str, ...] = SAGE_TYPES
 
 # The header column holding the record's money (auto-approval limits, batch totals).
 AMOUNT_COLUMNS: dict[str, str | None] = {
@@ -30,6 +34,9 @@ AMOUNT_COLUMNS: dict[str, str | None] = {
     "jc_estimates": "total_estimate",
     "vendors": None,
     "ar_invoices": "amount",
+    "procore_vendors": None,
+    "procore_commitment_links": None,
+    "procore_direct_costs": "amount",
 }
 
 
@@ -74,7 +81,7 @@ class Candidate:
 
 def check_object_types(object_types: Sequence[str] | None) -> list[str]:
     if not object_types:
-        return list(OBJECT_TYPES)
+        return list(DEFAULT_OBJECT_TYPES)
     unknown = [t for t in object_types if t not in OBJECT_TYPES]
     if unknown:
         raise WarehouseError(

@@ -66,6 +66,8 @@ class Endpoint:
     # Procore adds keys its schema cannot name (budget detail rows: one key per visible
     # column of the budget view): undeclared top-level keys of a record are kept
     dynamic_fields: bool = False
+    method: str = "GET"  # sync actions are PATCH (see SYNC_ENDPOINTS)
+    show_operation: str | None = None  # sync: the GET-show whose shape entities take
 
 
 P = "project_id"
@@ -451,6 +453,57 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "list",
         scope={P: PATH, "direct_cost_id": PATH},
         filters=LINE_FILTERS,
+    ),
+)
+
+# Procore's sync actions (reference §11): `PATCH …/sync` with `{"updates": [...]}`, answered
+# 200 `{"entities": [...], "errors": [...]}`. Scope "body" = the id comes in the JSON body
+# (as the OAS requires; a query parameter is accepted too). Entities are shaped like the
+# resource's GET show (`show_operation`). Not part of ENDPOINTS: the GET conformance tests
+# and `fields.json` cover reads only. Semantics live in `writes.py`.
+BODY = "body"
+SYNC_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "RestV10VendorsSyncPatch",
+        "/rest/v1.0/vendors/sync",
+        "vendors",
+        "sync",
+        scope={C: BODY},
+        paginated=False,
+        method="PATCH",
+        show_operation="RestV10VendorsIdGet",
+    ),
+    Endpoint(
+        "RestV10WorkOrderContractsSyncPatch",
+        "/rest/v1.0/work_order_contracts/sync",
+        "work_order_contracts",
+        "sync",
+        scope={P: BODY},
+        paginated=False,
+        method="PATCH",
+        show_operation="RestV10WorkOrderContractsIdGet",
+        embed={"line_items": "work_order_contract_line_items"},
+    ),
+    Endpoint(
+        "RestV10PurchaseOrderContractsSyncPatch",
+        "/rest/v1.0/purchase_order_contracts/sync",
+        "purchase_order_contracts",
+        "sync",
+        scope={P: BODY},
+        paginated=False,
+        method="PATCH",
+        show_operation="RestV10PurchaseOrderContractsIdGet",
+        embed={"line_items": "purchase_order_contract_line_items"},
+    ),
+    Endpoint(
+        "RestV10ProjectsProjectIdDirectCostsSyncPatch",
+        "/rest/v1.0/projects/{project_id}/direct_costs/sync",
+        "direct_costs",
+        "sync",
+        scope={P: PATH},
+        paginated=False,
+        method="PATCH",
+        show_operation="RestV10ProjectsProjectIdDirectCostsIdGet",
     ),
 )
 

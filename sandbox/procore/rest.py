@@ -1,5 +1,6 @@
 """The `/rest/...` request pipeline, in Procore's order of refusals.
 
+(sync actions: `writes.sync` instead of the data step, same refusals before it)
 latency fault → bearer token (401) → rate limit (429, counted per token client +
 company header) → injected 429 storm → injected 5xx → route (404/405) →
 Procore-Company-Id (400/403) → scope and parameters (400/403/404) → data →
@@ -20,6 +21,7 @@ from sandbox.procore.ratelimit import Decision
 from sandbox.procore.reads import COMPANY_EXEMPT, ReadRequest, read
 from sandbox.procore.responses import ApiError
 from sandbox.procore.state import EmulatorState
+from sandbox.procore.writes import sync
 
 UNKNOWN = "unknown"
 _5XX_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
@@ -35,6 +37,7 @@ async def handle(request: Request) -> Response:
 
 
 async def _pipeline(state: EmulatorState, request: Request, matched, operation: str) -> Response:
+    raw = await request.body() if request.method in ("PATCH", "POST", "PUT") else b""
     delay = state.faults.latency(operation)
     if delay:
         await asyncio.sleep(delay)
@@ -71,9 +74,15 @@ async def _pipeline(state: EmulatorState, request: Request, matched, operation: 
         if matched is None:
             raise ApiError(404, "Not found")
         if matched == "method":
-            raise ApiError(405, "Method not allowed", {"Allow": "GET"})
+            allowed = "PATCH" if request.url.path.rstrip("/").endswith("/sync") else "GET"
+            raise ApiError(405, "Method not allowed", {"Allow": allowed})
         endpoint, params = matched
         _check_company(state, endpoint.operation_id, company_header)
+        if endpoint.kind == "sync":
+            answer = sync(state, endpoint, params, request.query_params.multi_items(), raw)
+            written = jsonio.dumps(answer).encode("utf-8")
+            broken = state.faults.corrupt(operation, written)  # applied after the write
+            return responses.raw(200, broken if broken is not None else written, limits)
         result = read(
             state,
             ReadRequest(

@@ -27,7 +27,7 @@ class Router:
     never be read as `/direct_costs/{id}`. More literal templates are tried first."""
 
     def __init__(self, endpoints: Iterable[Endpoint]) -> None:
-        routes = [Route(e, _compile(e.path)) for e in endpoints]
+        routes = [Route(e, _compile(e.path), e.method) for e in endpoints]
         self._routes = sorted(routes, key=lambda r: -r.literal_segments)
 
     def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | str | None:

@@ -123,6 +123,12 @@ class Store:
         self._fields.clear()
         self._max_id.clear()
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by a caller that must read and change several records as one step (a
+        sync batch checking origin_id uniqueness); re-entrant, so store calls inside work."""
+        return self._lock
+
     # --- reading ---------------------------------------------------------------------
     def resources(self) -> dict[str, int]:
         with self._lock:

@@ -39,7 +39,17 @@ MODELS: dict[str, OutboundModel] = {
     "jc_estimates": OutboundModel("outbound_jc_estimates"),
     "vendors": OutboundModel("outbound_vendors"),
     "ar_invoices": OutboundModel("outbound_ar_invoices"),
+    # Procore write-back (to Procore, not Sage: writers/connectors/procore.py)
+    "procore_vendors": OutboundModel("outbound_procore_vendors"),
+    "procore_commitment_links": OutboundModel("outbound_procore_commitment_links"),
+    "procore_direct_costs": OutboundModel(
+        "outbound_procore_direct_costs", "outbound_procore_direct_cost_lines", "line_number"
+    ),
 }
+
+# Which system each object type is written to (the connector `tieout write` routes it to).
+PROCORE_TYPES: tuple[str, ...] = tuple(t for t in MODELS if t.startswith("procore_"))
+SAGE_TYPES: tuple[str, ...] = tuple(t for t in MODELS if t not in PROCORE_TYPES)
 
 
 def _rows(con: Any, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

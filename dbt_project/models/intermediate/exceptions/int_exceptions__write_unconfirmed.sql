@@ -37,21 +37,27 @@ select
     'not_in_sage' as field,
     missing.idempotency_key as procore_value,
     missing.sage_stamp as sage_value,
-    'Written to Sage but not found there: ' || coalesce(missing.object_type, 'record') || ' '
+    'Written to ' || coalesce(missing.target_system, 'Sage') || ' but not found there: '
+        || coalesce(missing.object_type, 'record') || ' '
         || missing.sage_key
         || coalesce(' (from Procore ' || missing.source_object || ' '
             || cast(missing.source_id as varchar) || ')', '')
         || ' was accepted through the ' || missing.connector || ' connector at '
         || {{ timestamp_text('missing.written_at') }}
         || coalesce(' (receipt: ' || missing.receipt || ')', '')
-        || ', but the latest Sage sync of ' || missing.sage_object || ' at '
+        || ', but the latest ' || coalesce(missing.target_system, 'Sage') || ' sync of '
+        || replace(missing.sage_object, 'procore:', '') || ' at '
         || {{ timestamp_text('missing.latest_sage_sync_at') }}
         || case when missing.sage_row_exists
             then ' shows ' || missing.sage_key || ' with another write stamp ('
                 || coalesce(nullif(missing.sage_stamp, ''), 'none') || ').'
             else ' does not hold it.' end
-        || ' Check Sage''s import log and unposted entries: post it from there (the next'
-        || ' sync confirms it), or enter it by hand and resolve this exception.'
+        || case when coalesce(missing.target_system, 'Sage') = 'Procore'
+            then ' Check the record in Procore (deleted, or its ERP link changed by hand):'
+                || ' restore the link, or resolve this exception.'
+            else ' Check Sage''s import log and unposted entries: post it from there (the'
+                || ' next sync confirms it), or enter it by hand and resolve this exception.'
+            end
         || ' tieout will not send it again.'
         as message
 from missing

@@ -20,6 +20,11 @@
 --                invoices). Weak for jc_estimates: the category line existed before the
 --                estimate import, so it proves the line is there, not that the import
 --                posted.
+--   Procore write-back (object types procore_*, ProcoreConnector): `natural_key` on the
+--   ERP link: a live Procore record of that kind carries origin_id = sage_key (origin_id is
+--   unique per object type within a company, and it is what the write set), seen by a
+--   Procore sync of vendors / work_order_contracts + purchase_order_contracts (the older
+--   of the two) / direct_costs that started after the write.
 -- "Started after" is strict and the sync log keeps whole seconds, so a sync that began in
 -- the same second as the write counts as not yet seen: awaiting, never a false alarm.
 {%- set rules = var('write_confirmation_by_connector', {'import_files': 'natural_key'}) %}
@@ -50,6 +55,21 @@ sage_rows as (
         cast(null as integer)
     from {{ ref('stg_sage__ar_transactions') }}
     where invoice is not null
+    union all
+    -- Procore write-back: the ERP link the write set
+    select distinct 'procore_vendors', origin_id, cast(null as varchar), cast(null as integer)
+    from {{ ref('stg_procore__vendors') }}
+    where origin_id is not null
+    union all
+    select distinct 'procore_commitment_links', origin_id, cast(null as varchar),
+        cast(null as integer)
+    from {{ ref('int_procore__commitments') }}
+    where is_live and origin_id is not null
+    union all
+    select distinct 'procore_direct_costs', origin_id, cast(null as varchar),
+        cast(null as integer)
+    from {{ ref('stg_procore__direct_costs') }}
+    where deleted_at is null and origin_id is not null
 ),
 
 tables as (
@@ -59,16 +79,36 @@ tables as (
         ('commitment_change_orders', 'JCM_MASTER__COMMITMENT_CO', 32),
         ('jc_estimates', 'JCM_MASTER__CATEGORY', 32),
         ('vendors', 'APM_MASTER__VENDOR', null),
-        ('ar_invoices', 'ART_CURRENT__TRANSACTION', null)
+        ('ar_invoices', 'ART_CURRENT__TRANSACTION', null),
+        ('procore_vendors', 'procore:vendors', null),
+        ('procore_commitment_links', 'procore:commitments', null),
+        ('procore_direct_costs', 'procore:direct_costs', null)
     ) as t (object_type, sage_object, stamp_width)
 ),
 
+procore_syncs as (
+    select resource, max(started_at) as synced_at
+    from {{ ref('stg_procore__sync_runs') }}
+    where status = 'ok'
+    group by resource
+),
+
 syncs as (
-    -- the newest successful Sage sync of each table
+    -- the newest successful sync of each table the writes land in
     select resource as sage_object, max(started_at) as synced_at
     from {{ ref('stg_sage__sync_runs') }}
     where status = 'ok'
     group by resource
+    union all
+    select 'procore:' || resource, synced_at
+    from procore_syncs
+    where resource in ('vendors', 'direct_costs')
+    union all
+    -- a link is seen once both commitment lists were read again
+    select 'procore:commitments', min(synced_at)
+    from procore_syncs
+    where resource in ('work_order_contracts', 'purchase_order_contracts')
+    having count(*) = 2
 ),
 
 checked as (
@@ -115,6 +155,8 @@ select
     checked.project_id,
     checked.job,
     checked.sage_object,
+    case when checked.object_type like 'procore\_%' escape '\' then 'Procore' else 'Sage'
+        end as target_system,
     checked.sage_key,
     checked.receipt,
     checked.written_at,
