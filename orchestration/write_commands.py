@@ -223,6 +223,10 @@ def write(
             )
             if dry_run:
                 _print_dry_run(result)
+                _print_forecast(
+                    [*result.would_write, *result.awaiting_approval],
+                    lambda: _connector(company, connector, out_dir),
+                )
                 return
             print_plan(result)
             if not result.waiting:
@@ -250,6 +254,35 @@ def write(
             or f"{len(report.deferred)} row(s) could not be sent (Sage unavailable): rerun "
             "`tieout write` later"
         )
+
+
+def _print_forecast(records: list, make_connector) -> None:
+    """A dry run's forecast: what Sage's validation would refuse now, through the Sage
+    connector's `validate` (read-only; nothing is written). Procore records are not
+    checked here: that would spend API requests on a dry run."""
+    from writers.connectors.records import PROCORE_TYPES
+    from writers.writer import predict_rejections
+
+    sage = [r for r in records if r.object_type not in PROCORE_TYPES]
+    if not sage:
+        return
+    try:
+        rejections = predict_rejections(sage, make_connector())
+    except CommandError as exc:
+        _say(f"no forecast of Sage's validation: {exc}")
+        return
+    if not rejections:
+        _say(f"forecast: Sage's validation accepts all {len(sage)} Sage record(s) as they stand")
+        return
+    keys = {r.idempotency_key: r for r in sage}
+    _say(
+        f"forecast: Sage's validation would refuse {len({r.idempotency_key for r in rejections})}"
+        f" of {len(sage)} Sage record(s) as they stand:"
+    )
+    for rejection in rejections:
+        record = keys.get(rejection.idempotency_key)
+        where = f"{record.object_type} {record.sage_key}" if record else rejection.idempotency_key
+        _say(f"  {where}: {rejection.reason} [{rejection.rule}]")
 
 
 def print_plan(result: Any) -> None:

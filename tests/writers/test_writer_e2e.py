@@ -4,6 +4,7 @@ zero losses; the outbox flow on PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sqlite3
@@ -15,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.home import sage_company_path
 from writers.control import ControlStore
 from writers.control.outbox_store import WriterStore
 
@@ -102,12 +104,18 @@ def test_answer_key_write_rejected_matches(writer_built, writer_home: Path) -> N
     assert got == want
 
 
-def test_dry_run_cli_writes_nothing(writer_home: Path) -> None:
+def test_dry_run_cli_writes_nothing_and_forecasts_sage_s_refusals(writer_home: Path) -> None:
+    company = sage_company_path(writer_home)
+    before = hashlib.sha256(company.read_bytes()).hexdigest()
     result = _tieout(writer_home, "write", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "would be proposed" in result.stderr
+    # the planted case: the vendor on hold, refused by validation before anything is sent
+    assert "forecast: Sage's validation would refuse 1 of" in result.stderr, result.stderr
+    assert "SIERRA02" in result.stderr and "[vendor_on_hold]" in result.stderr
     with ControlStore.open(home=writer_home) as store:
         assert WriterStore(store).outbox() == []
+    assert hashlib.sha256(company.read_bytes()).hexdigest() == before
 
 
 @pytest.mark.parametrize("crash_at", ["after_mark_in_flight", "after_submit", "after_receipt"])
