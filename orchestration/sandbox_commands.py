@@ -177,6 +177,9 @@ def _print_endpoints(scenario: Scenario, url: str, db_path: Path, console: Conso
     console.print(table)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Console) -> None:
     """Materialise the test company, then serve the emulator in the foreground."""
     if host not in LOOPBACK:
@@ -188,15 +191,19 @@ def serve(scenario_dir: Path, *, host: str, port: int, settings, console: Consol
     scenario = _load(scenario_dir)
     db_path = materialise_sage(scenario, sage_company_path(), console)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with running_emulator(scenario, settings, host=host, port=port) as server:
-        _print_endpoints(scenario, server.url, db_path, console)
-        console.print("serving — press [bold]Ctrl-C[/] to stop")
-        try:
+    # Ctrl-C and SIGTERM only set the event: a KeyboardInterrupt raised at an arbitrary
+    # point (while the endpoints print, or inside the server's start) could skip the
+    # orderly shutdown and leave the server thread running
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    try:
+        with running_emulator(scenario, settings, host=host, port=port) as server:
+            _print_endpoints(scenario, server.url, db_path, console)
+            console.print("serving — press [bold]Ctrl-C[/] to stop")
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     console.print("stopped")
 
 
