@@ -284,7 +284,7 @@ def _wip(total_estimate: Decimal, jtd: Decimal) -> dict[str, Any]:
 
 
 # Category columns summed onto the cost code (category column -> cost code column).
-_CODE_SUMS = (
+CODE_SUMS = (
     ("Original_Estimate", "Original_Estimate"),
     ("Approved_Estimate_Changes", "JTD_Aprvd_Estimate_Chgs"),
     ("Total_Estimate", "Total_Estimate"),
@@ -294,7 +294,7 @@ _CODE_SUMS = (
     ("Commitment_Invoiced", "Commitment_Invoiced"),
     ("JTD_Cost", "JTD_Cost"),
 )
-_JOB_SUMS = (
+JOB_SUMS = (
     "Total_Estimate",
     "JTD_Cost",
     "Original_Commitment",
@@ -1513,17 +1513,17 @@ class TestCompanyConnector:
             cats = sage.rows(
                 "JCM_MASTER__CATEGORY",
                 {"Job": job, "Extra": extra, "Cost_Code": code},
-                [src for src, _ in _CODE_SUMS],
+                [src for src, _ in CODE_SUMS],
             )
-            totals = {dst: sum((_money(c[src]) for c in cats), ZERO) for src, dst in _CODE_SUMS}
+            totals = {dst: sum((_money(c[src]) for c in cats), ZERO) for src, dst in CODE_SUMS}
             totals.update(_wip(totals["Total_Estimate"], totals["JTD_Cost"]))
             sage.update(
                 "JCM_MASTER__COST_CODE", {"Job": job, "Extra": extra, "Cost_Code": code}, totals
             )
             jobs.add(job)
         for job in sorted(jobs):
-            ccs = sage.rows("JCM_MASTER__COST_CODE", {"Job": job}, list(_JOB_SUMS))
-            totals = {k: sum((_money(c[k]) for c in ccs), ZERO) for k in _JOB_SUMS}
+            ccs = sage.rows("JCM_MASTER__COST_CODE", {"Job": job}, list(JOB_SUMS))
+            totals = {k: sum((_money(c[k]) for c in ccs), ZERO) for k in JOB_SUMS}
             at_comp = totals["Cost_At_Comp"]
             totals["Percent_Complete"] = (
                 (totals["JTD_Cost"] / at_comp * HUNDRED).quantize(CENT) if at_comp else ZERO
