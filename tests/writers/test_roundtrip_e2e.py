@@ -10,40 +10,22 @@ snapshotted by `tieout build` itself.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from writer_support import tieout_cli
 
 from writers.control import ControlStore
 from writers.control.outbox_store import WriterStore
 
-ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _tieout(home: Path, *args: str) -> subprocess.CompletedProcess:
-    """The real CLI on `home` (its own TIEOUT_HOME; the test company is under it)."""
-    env = {**os.environ, "TIEOUT_HOME": str(home), "TIEOUT_ACTOR": "carla"}
-    for name in (
-        "TIEOUT_CONTROL_URL",
-        "TIEOUT_WRITER_CRASH_AT",
-        "SOURCES__SAGE__CONNECTION_STRING",
-    ):
-        env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+_tieout = tieout_cli
 
 
 def _ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

@@ -5,40 +5,23 @@ zero losses; the outbox flow on PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
+from writer_support import tieout_cli
 
 from orchestration.home import sage_company_path
 from writers.control import ControlStore
 from writers.control.outbox_store import WriterStore
 
-ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _tieout(home: Path, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TIEOUT_HOME": str(home), "TIEOUT_ACTOR": "carla"}
-    env.pop("TIEOUT_CONTROL_URL", None)
-    if crash_at:
-        env["TIEOUT_WRITER_CRASH_AT"] = crash_at
-    else:
-        env.pop("TIEOUT_WRITER_CRASH_AT", None)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+_tieout = tieout_cli
 
 
 def _approve_all(home: Path) -> list[str]:

@@ -1,9 +1,12 @@
 """Writer test support (importable by name from any test module): a hand-made warehouse
-with marts.outbound_* rows and a Connector double."""
+with marts.outbound_* rows, a Connector double, and the real `tieout` CLI on a home."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,3 +112,33 @@ class FakeConnector:
 
     def lookup(self, keys):
         return {k: Receipt(k, self.held[k].sage_key) for k in keys if k in self.held}
+
+
+ROOT = Path(__file__).parents[2]
+# variables a developer's shell may hold that would point the CLI away from the test home
+_FOREIGN = ("TIEOUT_CONTROL_URL", "TIEOUT_WRITER_CRASH_AT", "SOURCES__SAGE__CONNECTION_STRING")
+
+
+def tieout_cli(
+    home: Path,
+    *args: str,
+    crash_at: str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess:
+    """The real CLI as its own process on `home` (TIEOUT_HOME; actor carla); `crash_at`
+    sets the writer's fault injection (SIGKILL at that step)."""
+    environ = {**os.environ, "TIEOUT_HOME": str(home), "TIEOUT_ACTOR": "carla"}
+    for name in _FOREIGN:
+        environ.pop(name, None)
+    environ.update(env or {})
+    if crash_at:
+        environ["TIEOUT_WRITER_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
