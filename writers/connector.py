@@ -29,6 +29,7 @@ ObjectType = Literal[
     "procore_vendors",
     "procore_commitment_links",
     "procore_direct_costs",
+    "procore_cost_to_complete",
 ]
 
 

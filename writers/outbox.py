@@ -37,6 +37,7 @@ AMOUNT_COLUMNS: dict[str, str | None] = {
     "procore_vendors": None,
     "procore_commitment_links": None,
     "procore_direct_costs": "amount",
+    "procore_cost_to_complete": "forecast_to_complete",
 }
 
 

@@ -507,6 +507,36 @@ SYNC_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+# Procore's Advanced Forecasting rows (v2.0): GET and POST on one path, the documented way
+# to set a budget line's forecast to complete. Served over the budget detail rows (the
+# forecast is stored on the line's row); semantics live in `forecasting.py`. Not part of
+# ENDPOINTS, like the sync actions.
+FORECAST_ROWS_PATH = (
+    "/rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows"
+)
+FORECASTING_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet",
+        FORECAST_ROWS_PATH,
+        "budget_detail_rows",
+        "forecast_rows",
+        scope={C: PATH, P: PATH},
+        default_per_page=10,
+        max_per_page=100,
+        envelope="data",
+    ),
+    Endpoint(
+        "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsPost",
+        FORECAST_ROWS_PATH,
+        "budget_detail_rows",
+        "forecast_rows",
+        scope={C: PATH, P: PATH},
+        paginated=False,
+        envelope="data",
+        method="POST",
+    ),
+)
+
 # Scenario files the generator writes, one per resource (procore/<resource>.json).
 RESOURCES: tuple[str, ...] = tuple(dict.fromkeys(e.resource for e in ENDPOINTS))
 

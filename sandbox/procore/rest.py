@@ -1,6 +1,7 @@
 """The `/rest/...` request pipeline, in Procore's order of refusals.
 
-(sync actions: `writes.sync` instead of the data step, same refusals before it)
+(sync actions: `writes.sync` instead of the data step, same refusals before it;
+Advanced Forecasting rows: `forecasting.handle`)
 latency fault → bearer token (401) → rate limit (429, counted per token client +
 company header) → injected 429 storm → injected 5xx → route (404/405) →
 Procore-Company-Id (400/403) → scope and parameters (400/403/404) → data →
@@ -15,7 +16,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.procore import jsonio, responses
+from sandbox.procore import forecasting, jsonio, responses
 from sandbox.procore.auth import bearer
 from sandbox.procore.ratelimit import Decision
 from sandbox.procore.reads import COMPANY_EXEMPT, ReadRequest, read
@@ -74,7 +75,10 @@ async def _pipeline(state: EmulatorState, request: Request, matched, operation: 
         if matched is None:
             raise ApiError(404, "Not found")
         if matched == "method":
-            allowed = "PATCH" if request.url.path.rstrip("/").endswith("/sync") else "GET"
+            path = request.url.path.rstrip("/")
+            allowed = "PATCH" if path.endswith("/sync") else "GET"
+            if path.endswith("/advanced_forecastings/rows"):
+                allowed = "GET, POST"
             raise ApiError(405, "Method not allowed", {"Allow": allowed})
         endpoint, params = matched
         _check_company(state, endpoint.operation_id, company_header)
@@ -83,16 +87,17 @@ async def _pipeline(state: EmulatorState, request: Request, matched, operation: 
             written = jsonio.dumps(answer).encode("utf-8")
             broken = state.faults.corrupt(operation, written)  # applied after the write
             return responses.raw(200, broken if broken is not None else written, limits)
-        result = read(
-            state,
-            ReadRequest(
-                endpoint=endpoint,
-                params=params,
-                query=request.query_params.multi_items(),
-                base_url=f"{request.url.scheme}://{request.url.netloc}",
-                path=request.url.path,
-            ),
+        req = ReadRequest(
+            endpoint=endpoint,
+            params=params,
+            query=request.query_params.multi_items(),
+            base_url=f"{request.url.scheme}://{request.url.netloc}",
+            path=request.url.path,
         )
+        if endpoint.kind == "forecast_rows":  # Advanced Forecasting rows (GET and POST)
+            result = forecasting.handle(state, req, raw)
+        else:
+            result = read(state, req)
     except ApiError as exc:
         return responses.json(
             exc.status,

@@ -8,7 +8,7 @@ from sandbox.procore.auth import TokenStore
 from sandbox.procore.clock import Clock
 from sandbox.procore.faults import FaultInjector
 from sandbox.procore.ratelimit import RateLimiter
-from sandbox.procore.resources import ENDPOINTS, SYNC_ENDPOINTS
+from sandbox.procore.resources import ENDPOINTS, FORECASTING_ENDPOINTS, SYNC_ENDPOINTS
 from sandbox.procore.routing import Router
 from sandbox.procore.settings import EmulatorSettings
 from sandbox.procore.stats import Stats
@@ -48,7 +48,7 @@ class EmulatorState:
             ),
             faults=FaultInjector(settings.faults, settings.seed, clock),
             stats=Stats(),
-            router=Router((*ENDPOINTS, *SYNC_ENDPOINTS)),
+            router=Router((*ENDPOINTS, *SYNC_ENDPOINTS, *FORECASTING_ENDPOINTS)),
             initial_settings=settings,
         )
 

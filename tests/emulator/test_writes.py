@@ -9,6 +9,7 @@ tests/fixtures/procore_openapi/sync/ (see SOURCE.md there).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from procore_schema import FIXTURES, nullable, validate_records
 
 from . import factories as f
 from .conftest import faults, get_token, settings
-from .dataset import DC1, P1, POC1, VENDORS, WOC1, WOC2, WOC3
+from .dataset import BUDGET_VIEW, DC1, P1, POC1, VENDORS, WOC1, WOC2, WOC3
 
 SYNC_SCHEMAS = FIXTURES / "sync"
 VENDORS_SYNC = "/rest/v1.0/vendors/sync"
@@ -365,3 +366,100 @@ def test_connector_shaped_requests_conform_to_the_published_request_schemas() ->
     """The helper itself: an unknown update field is reported (keeps the tests honest)."""
     assert request_errors("RestV10VendorsSyncPatch", {"company_id": 1, "updates": [{"x": 1}]})
     assert Path(SYNC_SCHEMAS / "SOURCE.md").is_file()
+
+
+# --- Advanced Forecasting rows (Sage cost to complete → Procore) ------------------------
+FORECAST_POST = "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsPost"
+FORECAST_GET = "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet"
+FORECAST_ROWS = f"/rest/v2.0/companies/{f.COMPANY_ID}/projects/{P1}/advanced_forecastings/rows"
+LINE = 4_710_000_001
+WBS = 4_720_000_001
+
+
+@cache
+def _forecast_row_validator() -> Draft202012Validator:
+    """The GET's row schema (kept in sync/, see SOURCE.md), unknown keys refused."""
+    doc = json.loads((SYNC_SCHEMAS / f"{FORECAST_GET}.json").read_text())
+    item = doc["responses"]["200"]["schema"]["properties"]["data"]["items"]
+    return Draft202012Validator({**nullable(item), "additionalProperties": False})
+
+
+def forecast_errors(rows: list) -> list[str]:
+    """Schema violations of forecasting rows as Procore's GET shapes them."""
+    return [e.message for row in rows for e in _forecast_row_validator().iter_errors(row)]
+
+
+def forecast_post(api: httpx.Client, rows: list) -> httpx.Response:
+    body = {"forecasting_rows": rows}
+    assert [e.message for e in _request_validator(FORECAST_POST).iter_errors(body)] == []
+    return api.post(FORECAST_ROWS, json=body)
+
+
+def _decimal_body(response: httpx.Response) -> dict:
+    return json.loads(response.text, parse_float=Decimal)
+
+
+@pytest.fixture
+def wbs_line(admin: httpx.Client) -> int:
+    """The dataset's budget line with a WBS code (the POST requires one)."""
+    admin.patch(f"/records/budget_detail_rows/{LINE}", json={"wbs_code_id": WBS}).raise_for_status()
+    return LINE
+
+
+def test_forecast_rows_post_sets_forecast_to_complete_and_later_reads_show_it(
+    api: httpx.Client, wbs_line: int
+) -> None:
+    row = {"wbs_code_id": str(WBS), "budget_line_item_id": str(wbs_line)}
+    answer = forecast_post(api, [{**row, "forecast_to_complete": 600.25}])
+    assert answer.status_code == 200, answer.text
+    (written,) = _decimal_body(answer)["data"]
+    assert forecast_errors([written]) == []
+    assert written["budget_line_item_id"] == str(wbs_line)
+    assert written["forecast_to_complete"] == Decimal("600.25")
+    listed = api.get(FORECAST_ROWS)
+    assert listed.status_code == 200
+    rows = _decimal_body(listed)["data"]
+    assert forecast_errors(rows) == []
+    assert [r["forecast_to_complete"] for r in rows if r["budget_line_item_id"] == str(LINE)] == [
+        Decimal("600.25")
+    ]
+    detail = api.get(
+        f"/rest/v1.0/budget_views/{BUDGET_VIEW}/detail_rows", params={"project_id": P1}
+    ).json()
+    (line,) = [d for d in detail if d["id"] == LINE]
+    assert line["budget_forecast"]["amount"] == "600.25"
+    assert line["budget_forecast"]["automatically_calculated"] is False
+
+
+def test_forecast_rows_post_is_all_or_nothing_with_422(api: httpx.Client, wbs_line: int) -> None:
+    good = {"wbs_code_id": str(WBS), "budget_line_item_id": str(wbs_line)}
+    answer = api.post(  # row 4 breaks the request schema on purpose (curve enum)
+        FORECAST_ROWS,
+        json={
+            "forecasting_rows": [
+                {**good, "forecast_to_complete": 5},
+                {"budget_line_item_id": str(wbs_line), "wbs_code_id": "999"},
+                {"wbs_code_id": str(WBS), "budget_line_item_id": "123", "forecast_to_complete": 1},
+                {**good, "curve": "sideways"},
+            ]
+        },
+    )
+    assert answer.status_code == 422
+    text = answer.text
+    assert "row 2" in text and "row 3" in text and "row 4" in text and "row 1" not in text
+    rows = _decimal_body(api.get(FORECAST_ROWS))["data"]
+    assert [r["forecast_to_complete"] for r in rows if r["budget_line_item_id"] == str(LINE)] == [
+        None
+    ]
+    as_string = api.post(
+        FORECAST_ROWS, json={"forecasting_rows": [{**good, "forecast_to_complete": "5.00"}]}
+    )
+    assert as_string.status_code == 422  # the schema types it `number`
+
+
+def test_forecast_rows_refuse_another_company(api: httpx.Client) -> None:
+    other = FORECAST_ROWS.replace(str(f.COMPANY_ID), str(f.OTHER_COMPANY_ID))
+    assert api.get(other).status_code == 403
+    assert api.post(other, json={"forecasting_rows": []}).status_code == 403
+    wrong = api.patch(FORECAST_ROWS, json={})
+    assert wrong.status_code == 405 and wrong.headers["Allow"] == "GET, POST"

@@ -352,3 +352,121 @@ def test_submitted_requests_conform_to_the_published_request_schemas(
     assert {p for p, _ in sent} == set(ops)
     for path, body in sent:
         assert request_errors(ops[path], body) == [], path
+
+
+# --- cost to complete (Advanced Forecasting rows) --------------------------------------
+FORECAST_OP = "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsPost"
+LINE, WBS = 4_710_000_001, 4_720_000_001
+
+
+def with_wbs(srv: EmulatorServer) -> None:
+    """The dataset's budget line gets a WBS code (Procore's forecasting rows need one)."""
+    srv.state.store.update("budget_detail_rows", LINE, {"wbs_code_id": WBS})
+
+
+def ftc_row(key: str, amount: str, line: int = LINE, wbs: int | None = WBS) -> OutboundRecord:
+    header = {
+        "idempotency_key": key,
+        "source_object": "procore_budget_line_item",
+        "source_id": line,
+        "project_id": P1,
+        "sage_key": "1001||01-100|L",
+        "origin_id": "1001||01-100|L",
+        "budget_line_item_id": line,
+        "wbs_code_id": wbs,
+        "forecast_to_complete": Decimal(amount),
+        "full_code": "01-100",
+        "line_item_type_code": "L",
+    }
+    return OutboundRecord("procore_cost_to_complete", key, "1001||01-100|L", header)
+
+
+def line_forecast(srv: EmulatorServer) -> dict | None:
+    return (srv.state.store.get("budget_detail_rows", LINE) or {}).get("budget_forecast")
+
+
+def test_cost_to_complete_is_written_and_a_rerun_or_lookup_finds_it(srv: EmulatorServer) -> None:
+    with_wbs(srv)
+    row = ftc_row("ftc1", "600.25")
+    book = {"ftc1": row}
+    receipts, rejections = connect(srv, book).submit([row])
+    assert rejections == []
+    assert [r.idempotency_key for r in receipts] == ["ftc1"]
+    assert receipts[0].detail["forecast_to_complete"] == "600.25"
+    assert (line_forecast(srv) or {})["amount"] == "600.25"
+    assert stats(srv)[FORECAST_OP] == 1
+    assert set(connect(srv, book).lookup(["ftc1"])) == {"ftc1"}
+    again, _ = connect(srv, book).submit([row])  # already held: receipted, not re-sent
+    assert [r.idempotency_key for r in again] == ["ftc1"] and stats(srv)[FORECAST_OP] == 1
+    other = ftc_row("ftc2", "10.00")  # Sage's value moved: a new key, a new write
+    assert connect(srv, {"ftc2": other}).lookup(["ftc2"]) == {}
+
+
+def test_cost_to_complete_validation_and_a_refused_row_names_itself(
+    srv: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connector = connect(srv)
+    cases = {  # one per batch: a batch takes one forecast per budget line
+        "no-wbs": ftc_row("no-wbs", "1.00", wbs=None),
+        "gone": ftc_row("gone", "1.00", line=4_799_999_999),
+        "neg": ftc_row("neg", "-5.00"),
+        "wbs-moved": ftc_row("wbs-moved", "1.00"),  # the line has no WBS code in Procore
+    }
+    found = {k: [r.rule for r in connector.validate([row])] for k, row in cases.items()}
+    assert found == {
+        "no-wbs": ["wbs_code_missing"],
+        "gone": ["budget_line_gone"],
+        "neg": ["forecast_invalid"],
+        "wbs-moved": ["wbs_code_changed"],
+    }
+
+    with_wbs(srv)
+    twice = connector.validate([ftc_row("a", "1.00"), ftc_row("b", "2.00")])
+    assert [r.rule for r in twice] == ["budget_line_duplicate_in_batch"]
+    # A 422 for a chunk is retried row by row; only the bad row is rejected.
+    import writers.connectors.procore as procore
+
+    real = procore._forecast_row
+
+    def bad_second(record: OutboundRecord) -> dict:
+        row = real(record)
+        if record.idempotency_key == "bad":
+            row["curve"] = "sideways"
+        return row
+
+    monkeypatch.setattr(procore, "_forecast_row", bad_second)
+    good = ftc_row("good", "7.00")
+    bad = OutboundRecord(
+        "procore_cost_to_complete",
+        "bad",
+        "x",
+        {**ftc_row("bad", "8.00").header, "budget_line_item_id": LINE, "project_id": P1},
+    )
+    connector = connect(srv)
+    receipts, rejections = connector._forecast(P1, [good, bad])
+    assert [r.idempotency_key for r in receipts] == ["good"]
+    assert [(r.idempotency_key, r.rule) for r in rejections] == [("bad", "procore_refused")]
+    assert "01-100 L" in rejections[0].reason
+
+
+def test_forecast_request_conforms_and_sends_numbers_not_floats(
+    srv: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.emulator.test_writes import _request_validator
+
+    with_wbs(srv)
+    sent: list[bytes] = []
+    connector = connect(srv)
+    real = connector.client.rest.request
+
+    def spy(path: str, method: str = "GET", **kw: object):
+        if method == "POST":
+            sent.append(kw["data"])  # type: ignore[arg-type]
+        return real(path, method=method, **kw)
+
+    monkeypatch.setattr(connector.client.rest, "request", spy)
+    connector.submit([ftc_row("n1", "1234567.89")])
+    (raw,) = sent
+    assert b'"forecast_to_complete":1234567.89' in raw
+    body = json.loads(raw, parse_float=Decimal)
+    assert [e.message for e in _request_validator(FORECAST_OP).iter_errors(body)] == []

@@ -28,7 +28,8 @@ from writers.outbox import decode_record
 
 ROOT = Path(__file__).parents[2]
 LINK_TYPES = ["procore_vendors", "procore_commitment_links"]
-ALL_TYPES = [*LINK_TYPES, "procore_direct_costs"]
+ALL_TYPES = [*LINK_TYPES, "procore_direct_costs", "procore_cost_to_complete"]
+FORECAST_POST = "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsPost"
 pytestmark = pytest.mark.slow
 
 
@@ -56,6 +57,12 @@ def _mart_keys(home: Path, table: str) -> set[str]:
         }
 
 
+def _mart_count(home: Path, table: str) -> int:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        row = con.execute(f"select count(*) from marts.{table} where not is_blocked").fetchone()
+    return int(row[0]) if row else 0
+
+
 def _linked(server: EmulatorServer, resource: str, origins: set[str]) -> dict[str, int]:
     counts = dict.fromkeys(origins, 0)
     for record in server.state.store.query(resource):
@@ -74,7 +81,8 @@ def test_plan_approve_send_then_the_next_sync_sees_the_links(
     vendors = _mart_keys(writer_home, "outbound_procore_vendors")
     links = _mart_keys(writer_home, "outbound_procore_commitment_links")
     costs = _mart_keys(writer_home, "outbound_procore_direct_costs")
-    assert vendors and links and costs, "the tiny scenario offers rows of every Procore type"
+    forecasts = _mart_count(writer_home, "outbound_procore_cost_to_complete")
+    assert vendors and links and costs and forecasts, "the tiny scenario offers every type"
     with ControlStore.open(home=writer_home) as store:
         ws = WriterStore(store)
         result = plan(writer_home / "warehouse.duckdb", store, object_types=ALL_TYPES)
@@ -92,7 +100,7 @@ def test_plan_approve_send_then_the_next_sync_sees_the_links(
         )
         report = send(store, connector, object_types=ALL_TYPES)
         assert report.ok and report.rejected == []
-        assert len(report.written) == len(vendors) + len(links) + len(costs)
+        assert len(report.written) == len(vendors) + len(links) + len(costs) + forecasts
         assert {r["status"] for r in ws.outbox()} == {"written"}
         # a second send finds nothing to do and writes nothing
         again = send(store, connector, object_types=ALL_TYPES)
@@ -102,6 +110,7 @@ def test_plan_approve_send_then_the_next_sync_sees_the_links(
     # one commitment list + one sync per commitment kind, one direct cost list + one sync
     assert calls["RestV10VendorsSyncPatch"] == 1 and calls["RestV10VendorsGet"] == 1
     assert calls.get("RestV10ProjectsProjectIdDirectCostsSyncPatch", 0) <= 3
+    assert 1 <= calls.get(FORECAST_POST, 0) <= 3  # one POST per project (≤ 100 rows each)
     assert _linked(emulator, "vendors", vendors) == dict.fromkeys(vendors, 1)
     woc = _linked(emulator, "work_order_contracts", links)
     poc = _linked(emulator, "purchase_order_contracts", links)
@@ -109,10 +118,11 @@ def test_plan_approve_send_then_the_next_sync_sees_the_links(
     assert _linked(emulator, "direct_costs", costs) == dict.fromkeys(costs, 1)
 
     # the next Procore sync reads the origin_ids; the rebuilt marts offer nothing more
+    # (full: the budget, where the forecasts are, is read on its own cadence otherwise)
     reports = sync_commands.sync(
         "procore",
         home=writer_home,
-        full=False,
+        full=True,
         project_ids=None,
         console=quiet_console(),
         procore_overrides=_overrides(writer_built, emulator),
@@ -130,11 +140,12 @@ def test_plan_approve_send_then_the_next_sync_sees_the_links(
         "duckdb",
         home=writer_home,
         select="+outbound_procore_vendors +outbound_procore_commitment_links "
-        "+outbound_procore_direct_costs +outbound_procore_direct_cost_lines +write_confirmations",
+        "+outbound_procore_direct_costs +outbound_procore_direct_cost_lines "
+        "+outbound_procore_cost_to_complete +write_confirmations",
         console=quiet_console(),
     )
     assert result.ok, [(o.name, o.message) for o in result.failed]
-    for table in ("vendors", "commitment_links", "direct_costs"):
+    for table in ("vendors", "commitment_links", "direct_costs", "cost_to_complete"):
         assert _mart_keys(writer_home, f"outbound_procore_{table}") == set(), table
     # read-back: the sync after the write shows every ERP link it set
     with duckdb.connect(str(writer_home / "warehouse.duckdb"), read_only=True) as con:

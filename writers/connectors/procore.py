@@ -12,6 +12,10 @@ Object types (marts.outbound_procore_*):
   `PATCH /rest/v1.0/{work_order,purchase_order}_contracts/sync` by commitment id.
 - `procore_direct_costs`: Sage job-to-date cost Procore lacks →
   `PATCH /rest/v1.0/projects/{id}/direct_costs/sync` (expense direct costs with lines).
+- `procore_cost_to_complete`: Sage's cost to complete per budget line (WIP read back) →
+  `POST /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows`
+  (Advanced Forecasting: `forecast_to_complete` per budget line; the budget line item
+  writes take no forecast). ≤ 100 rows per call (the GET's page cap; an emulator choice).
 
 Identity (documented choice): `origin_id` is the **Sage key** (vendor code, commitment, or
 `JC|job|cost code|category|period` for a cost) — the ERP link Procore and our own dbt
@@ -20,7 +24,10 @@ key goes into `origin_data` (`{"tieout_key": …}` plus the row's context), so `
 tell our write from someone else's link: a record counts as written when its origin_id is
 there AND its origin_data names our key. Sync by origin_id is an upsert, so a submit
 whose answer was lost and is sent again updates the record it created instead of
-creating a second one; the writer still asks `lookup` first.
+creating a second one; the writer still asks `lookup` first. Forecasting rows have no
+origin fields: a cost to complete counts as written when the line's forecast_to_complete
+equals the value the row sends (setting a value is idempotent by nature; a PM's later
+change gets a new key from the mart, whose key hashes Procore's current forecast too).
 
 Transport is the sync pipeline's own `ProcoreClient` (dlt RESTClient + OAuth client
 credentials, pacing on X-Rate-Limit-*, retries of 429/5xx/timeouts); what still fails
@@ -46,7 +53,8 @@ log = logging.getLogger(__name__)
 MAX_UPDATES = 1000  # Procore's limit per sync call
 KEY_FIELD = "tieout_key"  # where the idempotency key lives in origin_data
 VENDORS, LINKS, DIRECT_COSTS = "procore_vendors", "procore_commitment_links", "procore_direct_costs"
-OBJECT_TYPES = (VENDORS, LINKS, DIRECT_COSTS)
+COST_TO_COMPLETE = "procore_cost_to_complete"
+OBJECT_TYPES = (VENDORS, LINKS, DIRECT_COSTS, COST_TO_COMPLETE)
 COMMITMENT_PATHS = {
     "work_order_contract": "/rest/v1.0/work_order_contracts",
     "purchase_order_contract": "/rest/v1.0/purchase_order_contracts",
@@ -57,6 +65,13 @@ COMMITMENT_OPS = {
 }
 VENDOR_LIST = Endpoint("RestV10VendorsGet", "/rest/v1.0/vendors", query=("company_id",))
 DC_LIST_PATH = "/rest/v1.0/projects/{project_id}/direct_costs"
+FORECAST_PATH = "/rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows"
+FORECAST_OP = "RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRows"
+FORECAST_LIST = Endpoint(
+    f"{FORECAST_OP}Get", FORECAST_PATH, query=(), per_page=100, envelope="data"
+)
+MAX_FORECAST_ROWS = 100
+CENTS = Decimal("0.01")
 # Fields of a vendor row the sync may set (names as Procore's request schema spells them).
 VENDOR_FIELDS = (
     "name",
@@ -136,6 +151,18 @@ class ProcoreConnector:
                 receipts.append(_receipt(record, held))
             else:
                 todo.append(record)
+        forecasts = [r for r in todo if r.object_type == COST_TO_COMPLETE]
+        todo = [r for r in todo if r.object_type != COST_TO_COMPLETE]
+        by_project: dict[int, list[OutboundRecord]] = {}
+        for record in forecasts:
+            by_project.setdefault(int(record.header["project_id"]), []).append(record)
+        for project_id, records in sorted(by_project.items()):
+            for start in range(0, len(records), MAX_FORECAST_ROWS):
+                got, refused_now = self._forecast(
+                    project_id, records[start : start + MAX_FORECAST_ROWS]
+                )
+                receipts += got
+                rejections += refused_now
         for (path, op, scope), records in _groups(todo, self.company_id).items():
             for start in range(0, len(records), MAX_UPDATES):
                 chunk = records[start : start + MAX_UPDATES]
@@ -185,6 +212,13 @@ class ProcoreConnector:
             }
             for project_id in sorted(dc_projects):
                 state.add_direct_costs(project_id, self._fetch_direct_costs(project_id))
+            ftc_projects = {
+                int(r.header["project_id"])
+                for r in records
+                if r.object_type == COST_TO_COMPLETE and r.header.get("project_id") is not None
+            }
+            for project_id in sorted(ftc_projects):
+                state.add_forecasts(project_id, self._fetch_forecasts(project_id))
         except ProcoreError as exc:
             raise TransientConnectorError(f"reading Procore failed: {exc}") from exc
         return state
@@ -199,6 +233,10 @@ class ProcoreConnector:
     def _fetch_direct_costs(self, project_id: int) -> list[dict]:
         endpoint = Endpoint("RestV10ProjectsProjectIdDirectCostsGet", DC_LIST_PATH, query=())
         return self.client.fetch("direct_costs", endpoint, {"project_id": project_id})
+
+    def _fetch_forecasts(self, project_id: int) -> list[dict]:
+        rows = self.client.fetch("forecasting_rows", FORECAST_LIST, {"project_id": project_id})
+        return [r for r in rows if isinstance(r, dict)]
 
     # --- validation --------------------------------------------------------------------
     def _validate(self, batch: Sequence[OutboundRecord], state: _State) -> list[Rejection]:
@@ -219,6 +257,19 @@ class ProcoreConnector:
                 reject("origin_id_missing", "The record has no ERP link (origin_id) to write")
                 continue
             domain = (record.object_type, origin)
+            if record.object_type == COST_TO_COMPLETE:  # one forecast per budget line
+                domain = (
+                    record.object_type,
+                    f"{h.get('project_id')}:{h.get('budget_line_item_id')}",
+                )
+            if domain in seen and seen[domain] != key and record.object_type == COST_TO_COMPLETE:
+                reject(
+                    "budget_line_duplicate_in_batch",
+                    "Two records in this batch set the forecast of budget line "
+                    + _line_name(record),
+                    "budget_line_item_id",
+                )
+                continue
             if domain in seen and seen[domain] != key:
                 reject(
                     "origin_id_duplicate_in_batch",
@@ -227,6 +278,11 @@ class ProcoreConnector:
                 )
                 continue
             seen[domain] = key
+            if record.object_type == COST_TO_COMPLETE:
+                problem = _forecast_problem(h, state)
+                if problem:
+                    reject(problem[0], problem[2], problem[1])
+                continue
             holder = state.holder(record.object_type, origin)
             mine = holder is not None and _key_of(holder) == key
             if record.object_type == VENDORS:
@@ -311,6 +367,57 @@ class ProcoreConnector:
                 rejections.append(Rejection(record.idempotency_key, rule, reason, field))
         return receipts, rejections
 
+    def _forecast(
+        self, project_id: int, records: list[OutboundRecord]
+    ) -> tuple[list[Receipt], list[Rejection]]:
+        """POST one chunk of forecasting rows. Procore refuses a whole request (422) for
+        one bad row, so a refused chunk is sent again row by row to name the bad ones."""
+        path = FORECAST_PATH.format(company_id=self.company_id, project_id=project_id)
+        body = {"forecasting_rows": [_forecast_row(r) for r in records]}
+        label = Label(COST_TO_COMPLETE, f"{FORECAST_OP}Post", FORECAST_PATH)
+        try:
+            with self.client.session.labelled(label):
+                response = self.client.rest.request(
+                    path,
+                    method="POST",
+                    data=_json_bytes(body),
+                    headers={"Content-Type": "application/json"},
+                )
+        except ProcoreError as exc:
+            text = str(exc)
+            if not any(f"HTTP {s}" in text for s in (400, 404, 422)):
+                raise TransientConnectorError(f"Procore forecasting failed: {text}") from exc
+            if len(records) > 1:
+                receipts: list[Receipt] = []
+                rejections: list[Rejection] = []
+                for record in records:
+                    got, refused = self._forecast(project_id, [record])
+                    receipts += got
+                    rejections += refused
+                return receipts, rejections
+            record = records[0]
+            reason = f"Procore refused the forecast of budget line {_line_name(record)}: {text}"
+            return [], [Rejection(record.idempotency_key, "procore_refused", reason)]
+        answer = getattr(response, "_tieout_json", None)
+        if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):
+            raise TransientConnectorError(f"{FORECAST_OP}Post: Procore answered without rows")
+        by_line = {_text(r.header.get("budget_line_item_id")): r for r in records}
+        receipts = []
+        for row in answer["data"]:
+            record = by_line.pop(_text(row.get("budget_line_item_id")), None)
+            if record is not None:
+                receipts.append(_receipt(record, row))
+        rejections = [
+            Rejection(
+                r.idempotency_key,
+                "procore_not_applied",
+                f"Procore answered without budget line {_line_name(r)}; it is sent again next run",
+                transient=True,
+            )
+            for r in by_line.values()
+        ]
+        return receipts, rejections
+
 
 # --- Procore's state of one batch --------------------------------------------------------
 class _State:
@@ -319,6 +426,7 @@ class _State:
         self.commitments: dict[tuple[str, int], dict] = {}
         self.direct_costs: dict[int, dict] = {}
         self.origins: dict[tuple[str, str], dict] = {}
+        self.forecasts: dict[tuple[int, str], dict] = {}  # (project, budget line) → row
 
     def add_vendors(self, rows: Iterable[dict]) -> None:
         for row in rows:
@@ -338,11 +446,32 @@ class _State:
             if _text(row.get("origin_id")):
                 self.origins[(DIRECT_COSTS, _text(row["origin_id"]))] = row  # type: ignore[index]
 
+    def add_forecasts(self, project_id: int, rows: Iterable[dict]) -> None:
+        for row in rows:
+            line = _text(row.get("budget_line_item_id"))
+            if line is not None:
+                self.forecasts[(project_id, line)] = row
+
+    def forecast(self, header: Mapping[str, Any]) -> dict | None:
+        """The Advanced Forecasting row of the record's budget line, if Procore has it."""
+        if header.get("project_id") is None:
+            return None
+        line = _text(header.get("budget_line_item_id")) or ""
+        return self.forecasts.get((int(header["project_id"]), line))
+
     def holder(self, object_type: str, origin: str) -> dict | None:
         return self.origins.get((object_type, origin))
 
     def held(self, record: OutboundRecord) -> dict | None:
-        """The Procore record that already is this write (our key in its origin_data)."""
+        """The Procore record that already is this write (our key in its origin_data;
+        for a forecast: the line already holds the value)."""
+        if record.object_type == COST_TO_COMPLETE:
+            row = self.forecast(record.header)
+            if row is None:
+                return None
+            have = _cents(row.get("forecast_to_complete"))
+            want = _cents(record.header.get("forecast_to_complete"))
+            return row if have is not None and have == want else None
         row = self.holder(record.object_type, _text(record.header.get("origin_id")) or "")
         return row if row is not None and _key_of(row) == record.idempotency_key else None
 
@@ -453,7 +582,17 @@ def _receipt(record: OutboundRecord, entity: Mapping[str, Any]) -> Receipt:
 
 
 def _detail(entity: Mapping[str, Any]) -> dict[str, Any]:
-    keep = ("id", "origin_id", "name", "number", "grand_total", "updated_at")
+    keep = (
+        "id",
+        "origin_id",
+        "name",
+        "number",
+        "grand_total",
+        "updated_at",
+        "budget_line_item_id",
+        "wbs_code_id",
+        "forecast_to_complete",
+    )
     return {
         k: str(entity[k]) if isinstance(entity[k], Decimal) else entity[k]
         for k in keep
@@ -470,6 +609,7 @@ def _plain(record: OutboundRecord, errors: Mapping[str, Any]) -> tuple[str, str,
         for msg in (msgs if isinstance(msgs, list) else [msgs])
     )
     what = {
+        COST_TO_COMPLETE: f"budget line {_line_name(record)}",
         VENDORS: f"vendor {record.sage_key}",
         LINKS: f"commitment {record.sage_key}",
         DIRECT_COSTS: f"direct cost {record.sage_key}",
@@ -516,3 +656,80 @@ def _plain_value(value: Any) -> Any:
 
 def _money_text(value: Any) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def _forecast_row(record: OutboundRecord) -> dict[str, Any]:
+    """One Advanced Forecasting row: ids as strings (v2), the amount a JSON number."""
+    h = record.header
+    return {
+        "wbs_code_id": str(int(h["wbs_code_id"])),
+        "budget_line_item_id": str(int(h["budget_line_item_id"])),
+        "forecast_to_complete": Decimal(str(h["forecast_to_complete"])).quantize(CENTS),
+    }
+
+
+def _forecast_problem(h: Mapping[str, Any], state: _State) -> tuple[str, str, str] | None:
+    """(rule, field, plain words) for a cost to complete Procore would refuse."""
+    if h.get("project_id") is None:
+        return "project_id_missing", "project_id", "The budget line has no Procore project"
+    if h.get("budget_line_item_id") is None:
+        return "budget_line_missing", "budget_line_item_id", "The row names no budget line"
+    if h.get("wbs_code_id") is None:
+        return "wbs_code_missing", "wbs_code_id", "Procore needs the budget line's WBS code"
+    amount = _cents(h.get("forecast_to_complete"))
+    if amount is None or amount < 0:
+        return (
+            "forecast_invalid",
+            "forecast_to_complete",
+            "The cost to complete is not an amount of zero or more",
+        )
+    row = state.forecast(h)
+    line = h.get("budget_line_item_id")
+    if row is None:
+        return (
+            "budget_line_gone",
+            "budget_line_item_id",
+            f"Procore budget line {line} is not in project {h.get('project_id')} any more",
+        )
+    if _text(row.get("wbs_code_id")) != str(int(h["wbs_code_id"])):
+        return (
+            "wbs_code_changed",
+            "wbs_code_id",
+            f"Procore budget line {line} now has WBS code {row.get('wbs_code_id')}, "
+            f"not {h.get('wbs_code_id')}; the next sync re-reads it",
+        )
+    return None
+
+
+def _line_name(record: OutboundRecord) -> str:
+    h = record.header
+    code = " ".join(str(h[k]) for k in ("full_code", "line_item_type_code") if h.get(k))
+    line = h.get("budget_line_item_id")
+    return f"{line} ({code})" if code else str(line)
+
+
+def _cents(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount.quantize(CENTS) if amount.is_finite() else None
+
+
+def _json_bytes(body: Any) -> bytes:
+    """Compact JSON with Decimals written as JSON numbers, digit for digit (never float)."""
+    numbers: dict[str, str] = {}
+
+    def default(value: Any) -> str:
+        if isinstance(value, Decimal):
+            token = f"@@tieout-number-{len(numbers)}@@"
+            numbers[token] = format(value, "f")
+            return token
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+    text = json.dumps(body, default=default, separators=(",", ":"))
+    for token, digits in numbers.items():
+        text = text.replace(f'"{token}"', digits)
+    return text.encode("utf-8")

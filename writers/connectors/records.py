@@ -45,6 +45,8 @@ MODELS: dict[str, OutboundModel] = {
     "procore_direct_costs": OutboundModel(
         "outbound_procore_direct_costs", "outbound_procore_direct_cost_lines", "line_number"
     ),
+    # Sage WIP cost to complete → Procore Advanced Forecasting rows (one per budget line)
+    "procore_cost_to_complete": OutboundModel("outbound_procore_cost_to_complete"),
 }
 
 # Which system each object type is written to (the connector `tieout write` routes it to).

@@ -24,7 +24,12 @@
 --   ERP link: a live Procore record of that kind carries origin_id = sage_key (origin_id is
 --   unique per object type within a company, and it is what the write set), seen by a
 --   Procore sync of vendors / work_order_contracts + purchase_order_contracts (the older
---   of the two) / direct_costs that started after the write.
+--   of the two) / direct_costs that started after the write. procore_cost_to_complete
+--   (Advanced Forecasting rows carry no origin_id): a budget line mapped to the Sage
+--   category at sage_key holds a manual forecast (budget_forecast not automatically
+--   calculated, which is what the write sets) in a budget read (budget_views run) after the
+--   write; the budget is read on its own cadence, so these wait longer in awaiting_sync.
+--   Weak like jc_estimates: a project manager's own manual forecast passes too.
 -- "Started after" is strict and the sync log keeps whole seconds, so a sync that began in
 -- the same second as the write counts as not yet seen: awaiting, never a false alarm.
 {%- set rules = var('write_confirmation_by_connector', {'import_files': 'natural_key'}) %}
@@ -70,6 +75,18 @@ sage_rows as (
         cast(null as integer)
     from {{ ref('stg_procore__direct_costs') }}
     where deleted_at is null and origin_id is not null
+    union all
+    select distinct 'procore_cost_to_complete', translation.sage_key, cast(null as varchar),
+        cast(null as integer)
+    from {{ ref('stg_procore__budget_detail_rows') }} as budget
+    inner join {{ ref('stg_procore__line_item_types') }} as lit
+        on lit.line_item_type_id = budget.line_item_type_id
+    inner join {{ ref('int_cost_code_translation') }} as translation
+        on translation.project_id = budget.project_id
+        and translation.cost_code_id = budget.cost_code_id
+        and translation.line_item_type_code = lit.line_item_type_code
+        and translation.outcome = 'mapped'
+    where budget.budget_row_id is not null and budget.forecast_strategy = 'manual'
 ),
 
 tables as (
@@ -82,7 +99,8 @@ tables as (
         ('ar_invoices', 'ART_CURRENT__TRANSACTION', null),
         ('procore_vendors', 'procore:vendors', null),
         ('procore_commitment_links', 'procore:commitments', null),
-        ('procore_direct_costs', 'procore:direct_costs', null)
+        ('procore_direct_costs', 'procore:direct_costs', null),
+        ('procore_cost_to_complete', 'procore:budget_detail_rows', null)
     ) as t (object_type, sage_object, stamp_width)
 ),
 
@@ -103,6 +121,13 @@ syncs as (
     select 'procore:' || resource, synced_at
     from procore_syncs
     where resource in ('vendors', 'direct_costs')
+    union all
+    -- a forecast is seen once the budget was read again: the budget_views run says so (the
+    -- budget family is read on its own cadence; a skipped run is `skipped` there, while its
+    -- budget_detail_rows child still reports ok)
+    select 'procore:budget_detail_rows', synced_at
+    from procore_syncs
+    where resource = 'budget_views'
     union all
     -- a link is seen once both commitment lists were read again
     select 'procore:commitments', min(synced_at)
