@@ -32,6 +32,7 @@ from orchestration.control_commands import (
     resolve_actor,
 )
 from orchestration.home import sage_company_path, tieout_home
+from writers.connectors.records import PROCORE_TYPES, SAGE_TYPES
 
 if TYPE_CHECKING:
     from writers.control import ControlStore
@@ -47,10 +48,9 @@ ObjectTypeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--object-type",
-        help="Only this object type (repeatable): commitments, commitment_change_orders, "
-        "ap_invoices, jc_estimates, vendors, ar_invoices (to Sage); procore_vendors, "
-        "procore_commitment_links, procore_direct_costs (to Procore; by default only when "
-        "sources.procore is configured).",
+        help=f"Only this object type (repeatable): {', '.join(SAGE_TYPES)} (to Sage); "
+        f"{', '.join(PROCORE_TYPES)} (to Procore; by default only when sources.procore is "
+        "configured).",
     ),
 ]
 

@@ -340,6 +340,12 @@ class FamilySync:
         if self.modes == {"skipped"}:
             result.status = "skipped" if result.status != "failed" else result.status
             result.mode = self.family.mode
+            # children are read only under a parent that was read: not read either (a
+            # child logged ok would tell read-back checks its data is fresh)
+            for child in self.family.children:
+                child_result = self.run.result(child.table.name)
+                if child_result.status != "failed":
+                    child_result.status = "skipped"
 
     def scopes(self) -> list[int]:
         if self.family.level == "company":
