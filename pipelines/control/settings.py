@@ -56,6 +56,8 @@ CONTROL_TABLES: dict[str, dict[str, str]] = {
         "field": TEXT,
         "rejected_at": TIMESTAMPTZ,
         "superseded_by": TEXT,
+        "project_id": BIGINT,
+        "job": TEXT,
     },
     # What the writer wrote (idempotency_ledger, with its outbox row's object and source;
     # project_id / job from the approved payload): the next Sage sync must show each row

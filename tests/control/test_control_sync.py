@@ -66,6 +66,8 @@ EXPECTED = {
         ("field", "VARCHAR"),
         ("rejected_at", "TIMESTAMP WITH TIME ZONE"),
         ("superseded_by", "VARCHAR"),
+        ("project_id", "BIGINT"),
+        ("job", "VARCHAR"),
     ],
     "write_ledger": [
         ("idempotency_key", "VARCHAR"),

@@ -537,7 +537,8 @@ class ControlStore:
         """Every row of the named tables (default: mappings and resolutions), read in one
         transaction so they are consistent with each other. Besides the store's tables,
         `write_ledger` (DERIVED: the idempotency ledger with each key's outbox row) can be
-        named, so dbt sees what was written and where it came from in one copy."""
+        named, so dbt sees what was written and where it came from in one copy;
+        `write_rejections` comes with the project and job of the refused row."""
         names = tables or [*MAPPINGS, schema.exception_resolutions.name]
         known: dict[str, Any] = {t.name: t for t in schema.metadata.sorted_tables}
         known.update(DERIVED)
@@ -651,13 +652,37 @@ def _write_ledger(conn: Connection) -> list[Row]:
     rows = []
     for r in conn.execute(query).mappings():
         row = dict(r)
-        header = _json_object(row.pop("payload")).get("header") or {}
-        project_id, job = header.get("project_id"), header.get("job")
-        row["project_id"] = project_id if isinstance(project_id, int) else None
-        row["job"] = job if isinstance(job, str) and job else None
+        row.update(_payload_scope(row.pop("payload")))
         row["receipt"] = _receipt_text(row["receipt"])
         rows.append(row)
     return rows
+
+
+def _write_rejections(conn: Connection) -> list[Row]:
+    """Sage's refusals with the project and job of the row Sage refused (from its approved
+    payload), so the exception queue can file a write_rejected under its job."""
+    r, o = schema.write_rejections, schema.outbox
+    query = (
+        sa.select(r, o.c.payload)
+        .select_from(r.outerjoin(o, o.c.idempotency_key == r.c.idempotency_key))
+        .order_by(r.c.id)
+    )
+    rows = []
+    for found in conn.execute(query).mappings():
+        row = dict(found)
+        row.update(_payload_scope(row.pop("payload")))
+        rows.append(row)
+    return rows
+
+
+def _payload_scope(payload: str | None) -> dict[str, Any]:
+    """The project id and Sage job an outbox payload's header names (NULL when it has none)."""
+    header = _json_object(payload).get("header") or {}
+    project_id, job = header.get("project_id"), header.get("job")
+    return {
+        "project_id": project_id if isinstance(project_id, int) else None,
+        "job": job if isinstance(job, str) and job else None,
+    }
 
 
 def _json_object(text: str | None) -> dict[str, Any]:
@@ -684,7 +709,10 @@ def _receipt_text(text: str | None) -> str | None:
 
 
 # Tables `snapshot` derives from several store tables (name → reader).
-DERIVED: dict[str, Callable[[Connection], list[Row]]] = {"write_ledger": _write_ledger}
+DERIVED: dict[str, Callable[[Connection], list[Row]]] = {
+    "write_ledger": _write_ledger,
+    "write_rejections": _write_rejections,
+}
 
 
 def _find(conn: Connection, spec: MappingSpec, values: Mapping[str, Any]) -> Row | None:

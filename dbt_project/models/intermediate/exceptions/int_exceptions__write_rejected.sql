@@ -19,8 +19,8 @@ with open_rejections as (
 
 select
     'write_rejected' as exception_type,
-    cast(null as bigint) as project_id,
-    cast(null as varchar) as job,
+    open_rejections.project_id,
+    open_rejections.job,
     open_rejections.source_object as procore_object,
     open_rejections.source_id as procore_id,
     case open_rejections.object_type
