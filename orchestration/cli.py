@@ -17,6 +17,7 @@ from rich.markup import escape
 from orchestration import sandbox_commands
 from orchestration.control_commands import exceptions_app, mapping_app
 from orchestration.home import scenarios_dir, tieout_home
+from orchestration.users_commands import users_app
 from orchestration.write_commands import write_app
 
 console = Console(stderr=True)
@@ -41,6 +42,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(write_app, name="write")
+app.add_typer(users_app, name="users")
 
 SizeOpt = Annotated[
     str, typer.Option("--size", help="Scenario size: tiny (tests), small (demo), gc60 (scale).")

@@ -27,6 +27,13 @@ CONTROL_TABLES = (
     "mapping_history",
     "exception_resolutions",
     "audit_log",
+    "users",
+    "settings",
+    "auto_approval_rules",
+    "write_batches",
+    "outbox",
+    "idempotency_ledger",
+    "write_rejections",
 )
 
 

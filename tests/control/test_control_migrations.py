@@ -39,6 +39,7 @@ TABLES = {
     "outbox",
     "idempotency_ledger",
     "write_rejections",
+    "users",
     VERSION_TABLE,
 }
 

@@ -13,3 +13,8 @@ class ControlValidationError(ControlStoreError):
 
 class ControlNotFoundError(ControlValidationError):
     """The row or exception the change names does not exist."""
+
+
+class ControlPermissionError(ControlValidationError):
+    """The actor's role does not allow the change; the message says who may and how to
+    grant it (writers/control/users.py)."""

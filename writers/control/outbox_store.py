@@ -5,7 +5,8 @@ ledger and write rejections. Every approval, submission, receipt and rejection w
 `audit_log` row (who, what, when, before/after, result) in the same transaction as the
 change itself, and every method is one transaction: a process killed between two calls
 leaves the store at the end of the last call, which is what `writers.writer.send`'s crash
-recovery relies on.
+recovery relies on. Approving a batch and changing the write mode or a rule need the
+actor's permission (writers/control/users.py); the writer's own bookkeeping does not.
 
 Outbox row lifecycle:
 
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 from writers.control import schema
 from writers.control.errors import ControlNotFoundError, ControlValidationError
-from writers.control.store import ControlStore, Row, _actor, _audit, _json, _now
+from writers.control.store import ControlStore, Row, _actor, _audit, _authorize, _json, _now
 
 WRITE_MODES = ("supervised", "auto")
 DEFAULT_WRITE_MODE = "supervised"  # a new company: nothing is written until approved
@@ -85,6 +86,7 @@ class WriterStore:
             raise ControlValidationError(f"unknown write mode {mode!r}: choose supervised or auto")
         s = schema.settings
         with self.store._write() as conn:
+            _authorize(conn, actor, "write.mode")
             before = conn.scalar(sa.select(s.c.value).where(s.c.key == "write_mode"))
             if (before or DEFAULT_WRITE_MODE) == mode and before is not None:
                 return mode
@@ -127,6 +129,7 @@ class WriterStore:
             "updated_by": actor,
         }
         with self.store._write() as conn:
+            _authorize(conn, actor, "write.rule")
             before = _one(conn, r, r.c.object_type == object_type)
             if before is None:
                 conn.execute(r.insert().values(**after))
@@ -379,6 +382,7 @@ class WriterStore:
         b, o = schema.write_batches, schema.outbox
         now = _now()
         with self.store._write() as conn:
+            _authorize(conn, actor, "write.approve")
             before = _one(conn, b, b.c.id == batch_id)
             if before is None:
                 raise ControlNotFoundError(

@@ -283,3 +283,23 @@ write_rejections = sa.Table(
 MAPPING_TABLES: dict[str, sa.Table] = {
     t.name: t for t in (cost_code_map, cost_code_overrides, job_prefix_rules, vendor_map)
 }
+
+# --- users and roles (revision 0003) ------------------------------------------------
+# Who may approve writes, change mappings, resolve exceptions (writers/control/users.py).
+
+USER_ROLES = ("admin", "controller", "accountant", "viewer")
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.Text(), primary_key=True),  # the actor name changes carry
+    sa.Column("display_name", sa.Text(), nullable=True),
+    sa.Column("role", sa.Text(), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    *_stamps(),
+    sa.CheckConstraint(
+        "role IN ('admin', 'controller', 'accountant', 'viewer')", name="role_known"
+    ),
+    sa.CheckConstraint("username <> ''", name="username_not_empty"),
+    sa.Index(None, "role", "active"),
+)

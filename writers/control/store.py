@@ -2,7 +2,9 @@
 
 Every change names its actor, runs in one transaction and writes, in that transaction,
 the change itself, one `mapping_history` row (mapping tables) and one `audit_log` row.
-Validation happens before anything is written, and its errors say what to fix.
+Validation happens before anything is written, and its errors say what to fix. Mapping
+changes and exception decisions ask `users.check` for the actor's permission in the same
+transaction (nothing is enforced until an active admin exists; seeding is exempt).
 """
 
 from __future__ import annotations
@@ -326,6 +328,7 @@ class ControlStore:
         spec = spec_for(table)
         clean = spec.clean(values)
         with self._write() as conn:
+            _authorize(conn, actor, "mapping.change")
             existing = _find(conn, spec, clean)
             if existing is not None:
                 raise ControlValidationError(_duplicate(spec, clean, existing))
@@ -338,6 +341,7 @@ class ControlStore:
         actor = _actor(actor)
         spec = spec_for(table)
         with self._write() as conn:
+            _authorize(conn, actor, "mapping.change")
             before = self._get(conn, spec, row_id)
             clean = spec.clean({c: before[c] for c in spec.columns} | dict(changes))
             if all(before[c] == v for c, v in clean.items()):
@@ -363,6 +367,7 @@ class ControlStore:
         actor = _actor(actor)
         spec = spec_for(table)
         with self._write() as conn:
+            _authorize(conn, actor, "mapping.change")
             before = self._get(conn, spec, row_id)
             conn.execute(spec.table.delete().where(spec.table.c.id == row_id))
             _record(conn, spec, "delete", before, None, actor, _now())
@@ -479,6 +484,7 @@ class ControlStore:
         note = _optional(note)
         r = schema.exception_resolutions
         with self._write() as conn:
+            _authorize(conn, actor, "exception.resolve")
             before = _resolution_row(conn, exception_id)
             if before is not None and (
                 before["status"],
@@ -509,6 +515,7 @@ class ControlStore:
         actor = _actor(actor)
         r = schema.exception_resolutions
         with self._write() as conn:
+            _authorize(conn, actor, "exception.resolve")
             before = _resolution_row(conn, exception_id)
             if before is None:
                 raise ControlNotFoundError(
@@ -560,6 +567,9 @@ class ControlStore:
         rows it has are left alone — a key the store maps differently is reported as a
         conflict and the store's value kept, so seeding never undoes a controller's
         change. Seeding the same files again writes nothing.
+
+        A system action: no permission is asked (writers/control/users.py), since it only
+        fills gaps and never changes a row a person decided.
         """
         actor = _actor(actor)
         control_dir = Path(control_dir)
@@ -618,6 +628,14 @@ def _actor(actor: str) -> str:
             "no actor: say who makes the change (--actor, TIEOUT_ACTOR, or the OS user)"
         )
     return text
+
+
+def _authorize(conn: Connection, actor: str, permission: str) -> None:
+    """Refuse the change unless `actor` holds `permission` (users.py; nothing is enforced
+    until an active admin exists), in the change's own transaction."""
+    from writers.control.users import check  # users.py imports this module
+
+    check(conn, actor, permission)
 
 
 def _show(value: Any) -> str:
