@@ -266,8 +266,10 @@ def test_crash_mid_run_then_rerun(srv, tiny_scenario, home, clean_sync):
 
 
 def test_timeouts_are_retried(srv, tiny_scenario, home, clean_sync):
-    srv.set_faults(latency={"seconds": 0.6, "next_requests": 2})
-    report = sync(srv, tiny_scenario, home, settings=ProcoreSettings(read_timeout=0.2))
+    # a timeout well above a normal answer's time (a 0.2 s one also cut off an ordinary
+    # request on a busy machine: 3 retries), the latency well above the timeout
+    srv.set_faults(latency={"seconds": 2.5, "next_requests": 2})
+    report = sync(srv, tiny_scenario, home, settings=ProcoreSettings(read_timeout=1.0))
     assert report.ok, [r.error for r in report.resources if r.error]
     assert sum(r.retries for r in report.resources) == 2
     assert_clean(home, clean_sync)
