@@ -142,39 +142,31 @@ def _procore_connector(store: ControlStore):
         raise CommandError(str(exc)) from exc
 
 
-def _send_by_target(store: ControlStore, types: list[str] | None, sage_connector, *, actor: str):
+def _send_by_target(
+    store: ControlStore, types: list[str], pending: set[str], sage_connector, *, actor: str
+):
     """One `send` per target system: Sage types through the Sage connector, Procore types
-    through the Procore connector (each made only when it has types to send)."""
+    through the Procore connector (each made only when it has rows to send or recover)."""
     from writers.connectors.records import PROCORE_TYPES
-    from writers.outbox import check_object_types
     from writers.writer import SendReport, send
 
-    chosen = check_object_types(types)
     report = SendReport()
     for wanted, make in (
-        ([t for t in chosen if t not in PROCORE_TYPES], sage_connector),
-        ([t for t in chosen if t in PROCORE_TYPES], lambda: _procore_connector(store)),
+        ([t for t in types if t not in PROCORE_TYPES], sage_connector),
+        ([t for t in types if t in PROCORE_TYPES], lambda: _procore_connector(store)),
     ):
-        if not wanted:
-            continue
-        if not any(r["object_type"] in wanted for r in _due(store)):
-            continue
-        part = send(store, make(), actor=actor, object_types=wanted)
-        report.recovered += part.recovered
-        report.resubmitted += part.resubmitted
-        report.written += part.written
-        report.rejected += part.rejected
-        report.retries += part.retries
-        report.deferred += part.deferred
-        report.errors += part.errors
+        if pending.intersection(wanted):
+            report.merge(send(store, make(), actor=actor, object_types=wanted))
     return report
 
 
-def _due(store: ControlStore) -> list:
+def _pending_types(store: ControlStore, types: list[str]) -> set[str]:
+    """The chosen object types with rows to send: approved and due, or in flight (left by
+    a writer that stopped: `send` recovers them even when nothing new was approved)."""
     from writers.control.outbox_store import WriterStore
 
     ws = WriterStore(store)
-    return [*ws.due(), *ws.in_flight()]
+    return {r["object_type"] for r in (*ws.due(), *ws.in_flight())} & set(types)
 
 
 @write_app.callback()
@@ -210,7 +202,7 @@ def write(
         return
     from pipelines.warehouse import warehouse_path
     from writers.control import ControlStoreError
-    from writers.outbox import WarehouseError
+    from writers.outbox import WarehouseError, check_object_types
     from writers.writer import plan
 
     home = tieout_home()
@@ -229,11 +221,13 @@ def write(
                 )
                 return
             print_plan(result)
-            if not result.waiting:
+            chosen = check_object_types(types)
+            pending = _pending_types(store, chosen)
+            if not pending:
                 _say("nothing approved to write")
                 return
             report = _send_by_target(
-                store, types, lambda: _connector(company, connector, out_dir), actor=who
+                store, chosen, pending, lambda: _connector(company, connector, out_dir), actor=who
             )
     except (CommandError, WarehouseError, ControlStoreError) as exc:
         _fail(str(exc))

@@ -214,6 +214,11 @@ class SendReport:
     def ok(self) -> bool:
         return not self.deferred and not self.errors
 
+    def merge(self, other: SendReport) -> None:
+        """Add another send's outcome (one `tieout write` sends once per target system)."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def send(
     store: ControlStore,

@@ -153,3 +153,25 @@ def test_outbox_flow_on_postgresql(tmp_path: Path) -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def test_rows_left_in_flight_are_recovered_even_when_nothing_else_is_approved(
+    writer_home: Path,
+) -> None:
+    """One approved batch, killed after it was marked in flight: nothing is approved any
+    more, and the rerun must still recover and write it (not say 'nothing to write')."""
+    assert _tieout(writer_home, "write").returncode == 0
+    with ControlStore.open(home=writer_home) as store:
+        ws = WriterStore(store)
+        batch = next(b for b in ws.batches(status="proposed") if b["object_type"] == "commitments")
+        ws.approve_batch(batch["id"], actor="carla")
+        keys = [r["idempotency_key"] for r in ws.outbox() if r["batch_id"] == batch["id"]]
+    killed = _tieout(writer_home, "write", crash_at="after_mark_in_flight")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    rerun = _tieout(writer_home, "write")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "nothing approved to write" not in rerun.stderr
+    with ControlStore.open(home=writer_home) as store:
+        status = {r["idempotency_key"]: r["status"] for r in WriterStore(store).outbox()}
+    assert {status[k] for k in keys} == {"written"}
+    assert _sage_counts(writer_home, keys) == dict.fromkeys(keys, 1)
