@@ -32,11 +32,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sandbox.procore import jsonio
 from sandbox.procore.pagination import link_header, paginate
 from sandbox.procore.reads import ReadRequest, ReadResult, resolve_scope, v2_ids
 from sandbox.procore.responses import ApiError
 from sandbox.procore.store import DELETED_AT, record_key
+from sandbox.procore.writes import json_object_with_array
 
 if TYPE_CHECKING:
     from sandbox.procore.state import EmulatorState
@@ -96,13 +96,7 @@ def row(line: Mapping[str, Any]) -> dict:
 
 def write(state: EmulatorState, project_id: str, raw: bytes) -> list[dict]:
     """Validate every row, then apply them all (422 and nothing applied on any problem)."""
-    try:
-        body = jsonio.loads(raw) if raw.strip() else None
-    except ValueError as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc}") from exc
-    if not isinstance(body, dict) or not isinstance(body.get("forecasting_rows"), list):
-        raise ApiError(400, "The body must be a JSON object with a `forecasting_rows` array")
-    items = body["forecasting_rows"]
+    items = json_object_with_array(raw, "forecasting_rows")["forecasting_rows"]
     if len(items) > MAX_ROWS:
         raise ApiError(422, f"Too many rows: {len(items)} given, at most {MAX_ROWS}")
     with state.store.lock:

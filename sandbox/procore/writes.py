@@ -158,6 +158,19 @@ class ItemError(Exception):
         self.errors = dict(errors)
 
 
+def json_object_with_array(raw: bytes, field: str) -> dict:
+    """A write's body: a JSON object whose `field` is an array (400 otherwise, as Procore
+    answers a malformed request), parsed with the emulator's exact-decimal JSON."""
+    try:
+        body = jsonio.loads(raw) if raw.strip() else None
+    except ValueError as exc:
+        raise ApiError(400, f"Malformed JSON body: {exc}") from exc
+    if not isinstance(body, dict) or not isinstance(body.get(field), list):
+        article = "an" if field[0] in "aeiou" else "a"
+        raise ApiError(400, f"The body must be a JSON object with {article} `{field}` array")
+    return body
+
+
 def sync(
     state: EmulatorState,
     endpoint: Endpoint,
@@ -166,12 +179,7 @@ def sync(
     raw: bytes,
 ) -> dict:
     """Apply one sync request; the 200 body. Raises ApiError for request-level refusals."""
-    try:
-        body = jsonio.loads(raw) if raw.strip() else None
-    except ValueError as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc}") from exc
-    if not isinstance(body, dict) or not isinstance(body.get("updates"), list):
-        raise ApiError(400, "The body must be a JSON object with an `updates` array")
+    body = json_object_with_array(raw, "updates")
     updates = body["updates"]
     if len(updates) > MAX_UPDATES:
         raise ApiError(
