@@ -151,6 +151,7 @@ select
     line_item_types.line_item_type_code,
     budget.original_budget_amount,
     budget.budget_modifications,
+    budget.forecast_strategy,
     translation.job,
     translation.sage_extra,
     translation.sage_cost_code,

@@ -76,17 +76,11 @@ sage_rows as (
     from {{ ref('stg_procore__direct_costs') }}
     where deleted_at is null and origin_id is not null
     union all
-    select distinct 'procore_cost_to_complete', translation.sage_key, cast(null as varchar),
+    select distinct 'procore_cost_to_complete', codings.sage_key, cast(null as varchar),
         cast(null as integer)
-    from {{ ref('stg_procore__budget_detail_rows') }} as budget
-    inner join {{ ref('stg_procore__line_item_types') }} as lit
-        on lit.line_item_type_id = budget.line_item_type_id
-    inner join {{ ref('int_cost_code_translation') }} as translation
-        on translation.project_id = budget.project_id
-        and translation.cost_code_id = budget.cost_code_id
-        and translation.line_item_type_code = lit.line_item_type_code
-        and translation.outcome = 'mapped'
-    where budget.budget_row_id is not null and budget.forecast_strategy = 'manual'
+    from ({{ outbound_budget_codings() }}) as codings
+    where codings.budget_row_id is not null and codings.coding_outcome = 'mapped'
+        and codings.forecast_strategy = 'manual'
 ),
 
 tables as (
